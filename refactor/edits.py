@@ -1,0 +1,137 @@
+"""Byte-span edits, collected per file and checked for overlap before anything is applied.
+
+A rule never writes a file: it returns edits.  Spans are byte offsets into the
+file as the rule saw it, so every byte outside an edit is kept as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from refactor.errors import EditConflict
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace bytes [start, end) of `path` with `text`.  start == end inserts."""
+
+    path: str
+    start: int
+    end: int
+    text: bytes
+    rule: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad span {self.start}..{self.end} in {self.path}")
+        if isinstance(self.text, str):
+            raise TypeError("Edit.text must be bytes")
+
+    def overlaps(self, other: Edit) -> bool:
+        if self.path != other.path:
+            return False
+        # Two insertions at one point are ambiguous in order: a conflict too.
+        if self.start == self.end == other.start == other.end:
+            return True
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """Create `path` with `content`; it must not exist yet."""
+
+    path: str
+    content: bytes
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class RemoveFile:
+    path: str
+    rule: str = ""
+
+
+Change = Edit | NewFile | RemoveFile
+
+
+def replace(path: str, start: int, end: int, text: bytes | str, rule: str = "") -> Edit:
+    """Edit from str or bytes; str is encoded as Latin-1 so each char is one byte."""
+    if isinstance(text, str):
+        text = text.encode("latin-1")
+    return Edit(path, start, end, text, rule)
+
+
+def insert(path: str, at: int, text: bytes | str, rule: str = "") -> Edit:
+    return replace(path, at, at, text, rule)
+
+
+@dataclass
+class EditSet:
+    """All changes of one step, from any number of rules."""
+
+    changes: list[Change] = field(default_factory=list)
+
+    def add(self, change: Change) -> None:
+        self.changes.append(change)
+
+    def extend(self, changes) -> None:
+        for c in changes:
+            self.add(c)
+
+    def paths(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for c in self.changes:
+            seen.setdefault(c.path, None)
+        return list(seen)
+
+    def check(self) -> None:
+        """Raise EditConflict naming both rules when two changes touch the same bytes."""
+        by_path: dict[str, list[Change]] = {}
+        for c in self.changes:
+            by_path.setdefault(c.path, []).append(c)
+        for path, changes in by_path.items():
+            whole = [c for c in changes if not isinstance(c, Edit)]
+            if whole and len(changes) > 1:
+                a, b = changes[0], changes[1]
+                raise EditConflict(
+                    f"rules {a.rule or '?'} and {b.rule or '?'} both change {path}",
+                    (a.rule, b.rule),
+                )
+            edits = sorted((c for c in changes if isinstance(c, Edit)), key=lambda e: e.start)
+            for a, b in zip(edits, edits[1:], strict=False):
+                if a.overlaps(b):
+                    raise EditConflict(
+                        f"rules {a.rule or '?'} and {b.rule or '?'} overlap in {path} "
+                        f"at bytes {b.start}..{max(a.end, b.end)}",
+                        (a.rule, b.rule),
+                    )
+
+    def apply(self, read) -> dict[str, bytes | None]:
+        """New contents of every touched file; None means removed.
+
+        `read(path)` gives the current bytes of a file, or None when it does not exist.
+        """
+        self.check()
+        out: dict[str, bytes | None] = {}
+        for path in self.paths():
+            changes = [c for c in self.changes if c.path == path]
+            first = changes[0]
+            if isinstance(first, NewFile):
+                if read(path) is not None:
+                    raise EditConflict(f"rule {first.rule} creates {path}, which exists",
+                                       (first.rule,))
+                out[path] = first.content
+                continue
+            if isinstance(first, RemoveFile):
+                out[path] = None
+                continue
+            data = read(path)
+            if data is None:
+                raise EditConflict(f"rule {first.rule} edits {path}, which does not exist",
+                                   (first.rule,))
+            for e in sorted(changes, key=lambda e: e.start, reverse=True):
+                if e.end > len(data):
+                    raise EditConflict(f"rule {e.rule} edits past the end of {path}", (e.rule,))
+                data = data[: e.start] + e.text + data[e.end :]
+            out[path] = data
+        return out

@@ -1,0 +1,158 @@
+"""Plan a recipe over a tree, step by step, entirely in memory.
+
+Within a step every rule plans against the same tree, so their edits can be
+checked for overlap; each step then sees the tree the earlier steps left.
+Nothing is written here: the result is handed to the emitter only when every
+rule has planned without conflict.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from refactor.edits import EditSet
+from refactor.errors import EditConflict
+from refactor.recipe import Recipe, Step
+from refactor.rule import Outcome, Rule, Status
+from refactor.tree import Tree
+
+
+@dataclass
+class RuleResult:
+    rule: Rule
+    status: Status
+    reason: str = ""
+    files: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.rule.id,
+            "summary": self.rule.summary,
+            "status": str(self.status),
+            "reason": self.reason,
+            "files": self.files,
+        }
+
+
+@dataclass
+class StepResult:
+    step: Step
+    rules: list[RuleResult]
+    before: Tree
+    after: Tree
+    #: path -> new bytes (None: removed), only files whose bytes really changed.
+    changes: dict[str, bytes | None]
+
+    @property
+    def touched(self) -> list[str]:
+        return sorted(self.changes)
+
+
+@dataclass
+class Plan:
+    recipe: Recipe
+    tree: Tree
+    steps: list[StepResult]
+
+    def rule_results(self) -> list[RuleResult]:
+        return [r for s in self.steps for r in s.rules]
+
+    @property
+    def conflicts(self) -> list[RuleResult]:
+        return [r for r in self.rule_results() if r.status == Status.CONFLICT]
+
+    @property
+    def final(self) -> Tree:
+        return self.steps[-1].after if self.steps else self.tree
+
+    @property
+    def changed(self) -> bool:
+        return any(s.changes for s in self.steps)
+
+
+def _safe_plan(rule: Rule, tree: Tree) -> Outcome:
+    try:
+        return rule.plan(tree)
+    except Exception as exc:  # a rule bug must stop the run, never write half a change
+        if os.environ.get("REFACTOR_DEBUG"):
+            raise
+        return Outcome(Status.CONFLICT, f"rule failed: {type(exc).__name__}: {exc}")
+
+
+def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=()) -> Plan:
+    skip, only = set(skip), set(only)
+    known = {r.id for r in recipe.rules()}
+    for rid in skip | only:
+        if rid not in known:
+            from refactor.errors import UsageError
+
+            raise UsageError(f"recipe {recipe.name} has no rule {rid!r}")
+
+    status_of: dict[str, RuleResult] = {}
+    steps: list[StepResult] = []
+    current = tree
+    for step in recipe.steps:
+        results: list[RuleResult] = []
+        outcomes: dict[str, Outcome] = {}
+        for rule in step.rules:
+            outcome = _gate(rule, status_of) or _safe_plan(rule, current)
+            outcome = _select(rule, outcome, skip, only)
+            outcomes[rule.id] = outcome
+            res = RuleResult(rule, outcome.status, outcome.reason,
+                             sorted({c.path for c in outcome.changes}))
+            results.append(res)
+            status_of[rule.id] = res
+
+        edits = EditSet()
+        for rule in step.rules:
+            out = outcomes[rule.id]
+            if out.status == Status.APPLIED:
+                edits.extend(_tag(out.changes, rule.id))
+        try:
+            new = edits.apply(current.read)
+        except EditConflict as exc:
+            for res in results:
+                if res.status == Status.APPLIED and res.rule.id in exc.rules:
+                    res.status, res.reason = Status.CONFLICT, str(exc)
+            new = {}
+        changes = {p: d for p, d in new.items() if d != current.read(p)}
+        for res in results:
+            if res.status == Status.APPLIED and not (set(res.files) & set(changes)):
+                # Edits that rewrite bytes to themselves change nothing.
+                res.status = Status.ALREADY_APPLIED
+                res.reason = res.reason or "its edits change no bytes"
+        after = current.with_changes(changes)
+        steps.append(StepResult(step, results, current, after, changes))
+        current = after
+    return Plan(recipe, tree, steps)
+
+
+def _tag(changes, rule_id):
+    from dataclasses import replace
+
+    return [c if c.rule else replace(c, rule=rule_id) for c in changes]
+
+
+def _select(rule: Rule, outcome: Outcome, skip: set, only: set) -> Outcome:
+    """Honour --skip/--only.  A left-out rule still says when its change is already there."""
+    left_out = rule.id in skip or (only and rule.id not in only)
+    if not left_out or outcome.status in (Status.ALREADY_APPLIED, Status.NOT_APPLICABLE):
+        return outcome
+    return Outcome(Status.NOT_APPLICABLE,
+                   "left out with --skip" if rule.id in skip else "not chosen with --only")
+
+
+def _gate(rule: Rule, status_of: dict[str, RuleResult]) -> Outcome | None:
+    """Not-applicable when a prerequisite was not applied, else None: the rule plans."""
+    for req in rule.requires:
+        dep = status_of.get(req)
+        if dep is None:
+            continue
+        if dep.status in (Status.NOT_APPLICABLE, Status.CONFLICT):
+            why = f": {dep.reason}" if dep.reason else ""
+            return Outcome(
+                Status.NOT_APPLICABLE,
+                f"prerequisite {req} was not applied ({dep.status}{why})",
+            )
+    return None

@@ -1,0 +1,63 @@
+import pytest
+
+from refactor.edits import Edit, EditSet, NewFile, RemoveFile, insert, replace
+from refactor.errors import EditConflict
+
+FILES = {"a.c": b"int a;\r\nint b;\n\xe9t\xe9", "b.h": b"x"}
+
+
+def test_edits_keep_every_other_byte():
+    es = EditSet()
+    es.add(replace("a.c", 4, 5, "A", "r1"))
+    es.add(insert("a.c", len(FILES["a.c"]), "\n", "r2"))
+    out = es.apply(FILES.get)
+    assert out == {"a.c": b"int A;\r\nint b;\n\xe9t\xe9\n"}
+
+
+def test_overlap_names_both_rules():
+    es = EditSet()
+    es.add(replace("a.c", 0, 5, "", "first-rule"))
+    es.add(replace("a.c", 4, 8, "", "second-rule"))
+    with pytest.raises(EditConflict) as exc:
+        es.apply(FILES.get)
+    assert set(exc.value.rules) == {"first-rule", "second-rule"}
+    assert "a.c" in str(exc.value)
+
+
+def test_two_insertions_at_one_point_conflict():
+    es = EditSet()
+    es.add(insert("a.c", 3, "x", "r1"))
+    es.add(insert("a.c", 3, "y", "r2"))
+    with pytest.raises(EditConflict):
+        es.apply(FILES.get)
+
+
+def test_adjacent_edits_do_not_conflict():
+    es = EditSet()
+    es.add(replace("a.c", 0, 3, "long", "r1"))
+    es.add(replace("a.c", 3, 4, "_", "r2"))
+    assert es.apply(FILES.get)["a.c"].startswith(b"long_a;")
+
+
+def test_new_and_removed_files():
+    es = EditSet([NewFile("n.c", b"new\n", "r1"), RemoveFile("b.h", "r1")])
+    assert es.apply(FILES.get) == {"n.c": b"new\n", "b.h": None}
+
+
+def test_new_file_over_existing_conflicts():
+    with pytest.raises(EditConflict):
+        EditSet([NewFile("b.h", b"", "r1")]).apply(FILES.get)
+
+
+def test_new_file_and_edit_of_it_conflict():
+    es = EditSet([NewFile("n.c", b"x", "r1"), Edit("n.c", 0, 0, b"y", "r2")])
+    with pytest.raises(EditConflict) as exc:
+        es.apply(FILES.get)
+    assert set(exc.value.rules) == {"r1", "r2"}
+
+
+def test_bad_spans_are_refused():
+    with pytest.raises(ValueError):
+        Edit("a.c", 5, 4, b"")
+    with pytest.raises(EditConflict):
+        EditSet([Edit("b.h", 0, 10, b"", "r")]).apply(FILES.get)

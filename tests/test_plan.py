@@ -1,0 +1,68 @@
+from toy import AppendLine, Create, Rename, toy_recipe
+
+from refactor.plan import plan_recipe
+from refactor.rule import Status
+from refactor.tree import Tree
+
+
+def tree_of(tmp_path, files):
+    for k, v in files.items():
+        p = tmp_path / k
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(v)
+    return Tree.from_dir(tmp_path)
+
+
+def test_later_steps_see_earlier_ones(tmp_path):
+    tree = tree_of(tmp_path, {"a.c": b"int old;\n"})
+    recipe = toy_recipe([Rename("r1", "a.c", "old", "mid")], [Rename("r2", "a.c", "mid", "new")])
+    plan = plan_recipe(recipe, tree)
+    assert [r.status for r in plan.rule_results()] == [Status.APPLIED, Status.APPLIED]
+    assert plan.steps[0].after.read("a.c") == b"int mid;\n"
+    assert plan.final.read("a.c") == b"int new;\n"
+    assert tree.read("a.c") == b"int old;\n"  # planning writes nothing
+
+
+def test_overlapping_rules_in_one_step_conflict(tmp_path):
+    tree = tree_of(tmp_path, {"a.c": b"int old;\n"})
+    recipe = toy_recipe([Rename("r1", "a.c", "old", "x"), Rename("r2", "a.c", "ol", "y")])
+    plan = plan_recipe(recipe, tree)
+    assert {r.rule.id for r in plan.conflicts} == {"r1", "r2"}
+    assert "r1" in plan.conflicts[0].reason and "r2" in plan.conflicts[0].reason
+
+
+def test_prerequisite_not_applied_is_named(tmp_path):
+    tree = tree_of(tmp_path, {"a.c": b"int other;\n"})
+    recipe = toy_recipe([Rename("base", "a.c", "old", "new")],
+                        [Rename("dep", "a.c", "other", "x", requires=("base",))])
+    plan = plan_recipe(recipe, tree)
+    base, dep = plan.rule_results()
+    assert base.status == Status.NOT_APPLICABLE
+    assert dep.status == Status.NOT_APPLICABLE
+    assert "prerequisite base" in dep.reason
+
+
+def test_skip_and_only(tmp_path):
+    tree = tree_of(tmp_path, {"a.c": b"x\n"})
+    recipe = toy_recipe([AppendLine("one", "a.c", "1"), Create("two", "b.c", b"2\n")])
+    plan = plan_recipe(recipe, tree, skip=["one"])
+    assert [r.status for r in plan.rule_results()] == [Status.NOT_APPLICABLE, Status.APPLIED]
+    assert plan.rule_results()[0].reason == "left out with --skip"
+    plan = plan_recipe(recipe, tree, only=["one"])
+    assert [r.status for r in plan.rule_results()] == [Status.APPLIED, Status.NOT_APPLICABLE]
+    assert plan.final.read("b.c") is None
+
+
+def test_skipped_rule_still_reports_already_applied(tmp_path):
+    tree = tree_of(tmp_path, {"a.c": b"1\n"})
+    plan = plan_recipe(toy_recipe([AppendLine("one", "a.c", "1")]), tree, skip=["one"])
+    assert plan.rule_results()[0].status == Status.ALREADY_APPLIED
+
+
+def test_rule_that_raises_is_a_conflict(tmp_path):
+    class Broken(AppendLine):
+        def plan(self, tree):
+            raise KeyError("boom")
+
+    plan = plan_recipe(toy_recipe([Broken("b", "a.c", "x")]), tree_of(tmp_path, {"a.c": b""}))
+    assert plan.conflicts and "KeyError" in plan.conflicts[0].reason
