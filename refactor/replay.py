@@ -1,0 +1,97 @@
+"""Replay a recipe across revisions of a git repository.
+
+Each revision is read straight from git's object database (no checkout), planned,
+applied in memory and build-tested commit by commit; nothing is written to the
+repository.  The result is a matrix of rule statuses per revision.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from refactor.cli import dump_json
+from refactor.errors import UsageError
+from refactor.plan import plan_recipe
+from refactor.recipe import get_recipe
+from refactor.target import check_anchors, open_target
+
+SHORT = {
+    "applied": "applied",
+    "already-applied": "already",
+    "not-applicable": "n/a",
+    "conflict": "CONFLICT",
+}
+
+
+def replay_rev(recipe, tree_dir: str, rev: str, build: str, log_root: Path) -> dict:
+    target = open_target(tree_dir, rev)
+    if not target.is_git:
+        raise UsageError(f"{tree_dir} is not a git checkout; replay needs one")
+    check_anchors(target, recipe)
+    plan = plan_recipe(recipe, target.tree)
+    builds = []
+    if not plan.conflicts and build != "none":
+        from refactor.buildtest import choose_strategy, run_build_test
+
+        strategy, _ = choose_strategy(build)
+        for i, step in enumerate(plan.steps, 1):
+            if not step.changes:
+                builds.append(None)
+                continue
+            log_dir = log_root / rev.replace("/", "_") / f"{i:04d}"
+            log_dir.mkdir(parents=True, exist_ok=True)
+            builds.append(run_build_test(step.before, step.after, step.touched, strategy,
+                                         log_dir).to_json())
+    return {
+        "rev": rev,
+        "commit": target.head,
+        "rules": {r.rule.id: {"status": str(r.status), "reason": r.reason}
+                  for r in plan.rule_results()},
+        "builds": builds,
+        "conflict": bool(plan.conflicts),
+    }
+
+
+def matrix(recipe, results: list[dict]) -> str:
+    ids = [r.id for r in recipe.rules()]
+    width = max(len(i) for i in ids) + 2
+    cols = [max(len(r["rev"]), 9) + 2 for r in results]
+    lines = ["rule".ljust(width) + "".join(r["rev"].ljust(c) for r, c in zip(results, cols,
+                                                                               strict=True))]
+    for rid in ids:
+        cells = [SHORT[r["rules"][rid]["status"]].ljust(c) for r, c in zip(results, cols,
+                                                                            strict=True)]
+        lines.append(rid.ljust(width) + "".join(cells))
+    build_cells = []
+    for r, c in zip(results, cols, strict=True):
+        verdicts = [b["verdict"] for b in r["builds"] if b]
+        text = "fail" if "fail" in verdicts else ("pass" if verdicts else "-")
+        build_cells.append(text.ljust(c))
+    lines.append("build-test".ljust(width) + "".join(build_cells))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def replay(args) -> int:
+    recipe = get_recipe(args.recipe)
+    with tempfile.TemporaryDirectory(prefix="refactor-replay-") as logs:
+        results = [replay_rev(recipe, args.tree, rev, args.build, Path(logs)) for rev in args.rev]
+    if args.json:
+        dump_json({"recipe": recipe.name, "tree": str(args.tree), "revs": results})
+    else:
+        print(matrix(recipe, results))
+        for r in results:
+            reasons = [(rid, v["reason"]) for rid, v in r["rules"].items()
+                       if v["status"] in ("not-applicable", "conflict") and v["reason"]]
+            if reasons:
+                print(f"\n{r['rev']}:")
+                for rid, why in reasons:
+                    print(f"  {rid}: {why}")
+            for b in r["builds"]:
+                for d in (b or {}).get("new", []):
+                    print(f"  new diagnostic: {d}")
+    failed = any(r["conflict"] or any(b and b["verdict"] == "fail" for b in r["builds"])
+                 for r in results)
+    sys.stdout.flush()
+    return 1 if failed else 0

@@ -1,0 +1,183 @@
+"""The CLI run as a user would, on real git repositories made from the fixture."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import TREES, git, make_repo, run_cli, snapshot
+
+
+def body(patch) -> str:
+    lines = patch.read_text(encoding="latin-1").splitlines()[1:]  # "From <sha>" differs
+    return "\n".join(ln for ln in lines if not ln.startswith("Date:"))
+
+
+@pytest.fixture
+def applied(fixture_repo, tmp_path):
+    src = fixture_repo()
+    out = tmp_path / "out"
+    res = run_cli("apply", "--tree", str(src), "--out", str(out), "--build", "none")
+    assert res.returncode == 0, res.stderr
+    return src, out, res
+
+
+def test_apply_makes_branch_and_series_that_git_am_takes(applied, tmp_path):
+    src, out, res = applied
+    assert git(src, "status", "--porcelain") == ""
+    assert git(src, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+    subjects = git(src, "log", "--format=%s", "main..refactor/bhyve-ipc").splitlines()
+    assert subjects and all(s for s in subjects)
+    patches = sorted(out.glob("*.patch"))
+    assert len(patches) == len(subjects)
+    assert (out / "bhyve-ipc.diff").stat().st_size > 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["branch"] == "refactor/bhyve-ipc"
+    assert report["head"] == git(src, "rev-parse", "main").strip()
+    assert [s["commit"] for s in report["steps"] if s["commit"]] == \
+        git(src, "rev-list", "--reverse", "main..refactor/bhyve-ipc").split()
+    assert str(out / "report.json") in report["written"]
+
+    fresh = make_repo(TREES / "bhyve-2021", tmp_path / "fresh")
+    git(fresh, "am", *map(str, patches))
+    assert git(fresh, "rev-parse", "HEAD^{tree}") == \
+        git(src, "rev-parse", "refactor/bhyve-ipc^{tree}")
+
+
+def test_plain_tree_gets_same_patches_and_stays_untouched(applied, tmp_path):
+    _, git_out, _ = applied
+    plain = tmp_path / "plain"
+    shutil.copytree(TREES / "bhyve-2021", plain)
+    before = snapshot(plain)
+    out = tmp_path / "plain-out"
+    res = run_cli("apply", "--tree", str(plain), "--out", str(out), "--build", "none")
+    assert res.returncode == 0, res.stderr
+    assert snapshot(plain) == before
+    assert not (plain / ".git").exists()
+    a, b = sorted(git_out.glob("*.patch")), sorted(out.glob("*.patch"))
+    assert [p.name for p in a] == [p.name for p in b]
+    for x, y in zip(a, b, strict=True):
+        assert body(x) == body(y)
+    assert (git_out / "bhyve-ipc.diff").read_bytes() == (out / "bhyve-ipc.diff").read_bytes()
+
+
+def test_second_apply_changes_nothing(applied, tmp_path):
+    src, out, _ = applied
+    git(src, "checkout", "-q", "refactor/bhyve-ipc")
+    head = git(src, "rev-parse", "HEAD")
+    out2 = tmp_path / "out2"
+    res = run_cli("apply", "--tree", str(src), "--out", str(out2), "--json",
+                  "--branch", "again", "--build", "none")
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    statuses = {r["status"] for s in report["steps"] for r in s["rules"]}
+    assert statuses == {"already-applied"}
+    assert git(src, "rev-parse", "HEAD") == head
+    assert "again" not in git(src, "branch")
+    assert not out2.exists()
+
+
+def test_in_place_on_plain_tree_equals_the_branch(applied, tmp_path):
+    src, _, _ = applied
+    plain = tmp_path / "plain"
+    shutil.copytree(TREES / "bhyve-2021", plain)
+    res = run_cli("apply", "--tree", str(plain), "--out", str(tmp_path / "o"), "--in-place",
+                  "--build", "none")
+    assert res.returncode == 0, res.stderr
+    git(src, "checkout", "-q", "refactor/bhyve-ipc")
+    assert snapshot(plain) == snapshot(src)
+
+
+def test_plan_writes_nothing_and_shows_the_diff(fixture_repo):
+    src = fixture_repo()
+    before = snapshot(src)
+    res = run_cli("plan", "--tree", str(src))
+    assert res.returncode == 0, res.stderr
+    assert "+++ b/etc/mtree/BSD.var.dist" in res.stdout
+    assert "\033[" not in res.stdout  # no colour when not on a terminal
+    assert snapshot(src) == before
+    assert "refactor/bhyve-ipc" not in git(src, "branch")
+    data = json.loads(run_cli("plan", "--tree", str(src), "--json").stdout)
+    assert data["recipe"] == "bhyve-ipc" and data["conflicts"] == []
+
+
+def test_rules_lists_and_documents():
+    res = run_cli("rules")
+    assert res.returncode == 0 and "bhyve-ipc" in res.stdout
+    assert "mtree-var-run-bhyve" in res.stdout
+    res = run_cli("rules", "mtree-var-run-bhyve")
+    assert res.returncode == 0 and "BSD.var.dist" in res.stdout
+    res = run_cli("rules", "no-such-rule")
+    assert res.returncode == 2 and res.stderr.count("\n") == 1
+
+
+def test_conflict_writes_nothing_and_exits_1(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(TREES / "bhyve-2021", src)
+    (src / "etc/mtree/BSD.var.dist").write_text("# an mtree spec reworked beyond recognition\n")
+    git(src, "init", "-q", "-b", "main")
+    git(src, "add", "-A")
+    git(src, "commit", "-q", "-m", "drifted")
+    out = tmp_path / "out"
+    res = run_cli("apply", "--tree", str(src), "--out", str(out), "--build", "none")
+    assert res.returncode == 1
+    assert "conflict" in res.stdout
+    assert "nothing was written" in res.stderr
+    assert not out.exists()
+    assert "refactor/bhyve-ipc" not in git(src, "branch")
+
+
+def one_line_error(res, code=2, needle=""):
+    assert res.returncode == code, (res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr
+    assert res.stderr.count("\n") == 1, res.stderr
+    assert needle in res.stderr
+
+
+def test_bad_inputs_get_one_line_and_exit_2(tmp_path, fixture_repo):
+    out = tmp_path / "out"
+    one_line_error(run_cli("apply", "--tree", str(tmp_path / "nope"), "--out", str(out)),
+                   needle="does not exist")
+    f = tmp_path / "file"
+    f.write_text("x")
+    one_line_error(run_cli("apply", "--tree", str(f), "--out", str(out)),
+                   needle="not a directory")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    one_line_error(run_cli("apply", "--tree", str(empty), "--out", str(out)),
+                   needle="usr.sbin/bhyve/Makefile")
+    src = fixture_repo()
+    one_line_error(run_cli("apply", "--tree", str(src), "--recipe", "nope", "--out", str(out)),
+                   needle="unknown recipe")
+    one_line_error(run_cli("apply", "--tree", str(src), "--out", str(f / "sub")),
+                   needle="cannot write to --out")
+    one_line_error(run_cli("apply", "--bogus"), needle="unrecognized")
+    one_line_error(run_cli("apply", "--tree", str(src), "--skip", "no-such-rule",
+                           "--out", str(out)), needle="no rule")
+    assert not out.exists()
+    assert "refactor/bhyve-ipc" not in git(src, "branch")
+
+
+def test_dirty_checkout_is_refused_unless_allowed(fixture_repo, tmp_path):
+    src = fixture_repo()
+    spec = src / "etc/mtree/BSD.var.dist"
+    spec.write_bytes(spec.read_bytes() + b"# my uncommitted note\n")
+    before = snapshot(src)
+    out = tmp_path / "out"
+    one_line_error(run_cli("apply", "--tree", str(src), "--out", str(out), "--build", "none"),
+                   needle="BSD.var.dist")
+    assert not out.exists()
+    res = run_cli("apply", "--tree", str(src), "--out", str(out), "--allow-dirty",
+                  "--build", "none")
+    assert res.returncode == 0, res.stderr
+    assert snapshot(src) == before  # the uncommitted work is still there, untouched
+
+
+def test_git_missing_from_path(fixture_repo, tmp_path):
+    src = fixture_repo()
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    res = run_cli("apply", "--tree", str(src), "--out", str(tmp_path / "o"),
+                  env={"PATH": str(bindir), "GIT_PYTHON_REFRESH": "quiet"})
+    one_line_error(res, needle="git is not installed")
