@@ -16,6 +16,7 @@ from refactor.errors import EditConflict
 from refactor.recipe import Recipe, Step
 from refactor.rule import Outcome, Rule, Status
 from refactor.tree import Tree
+from refactor.validate import new_problems
 
 
 @dataclass
@@ -117,12 +118,22 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=()) -> Plan:
                     res.status, res.reason = Status.CONFLICT, str(exc)
             new = {}
         changes = {p: d for p, d in new.items() if d != current.read(p)}
+        after = current.with_changes(changes)
+        broken = new_problems(current, after, sorted(changes))
+        if broken:
+            for res in results:
+                bad = [p for f in res.files for p in broken.get(f, [])]
+                if res.status == Status.APPLIED and bad:
+                    res.status = Status.CONFLICT
+                    res.reason = f"its result does not parse: {bad[0]}"
+            changes, after = {}, current
+        if any(r.status == Status.CONFLICT for r in results):
+            changes, after = {}, current  # the run stops; nothing of this step is kept
         for res in results:
-            if res.status == Status.APPLIED and not (set(res.files) & set(changes)):
+            if changes and res.status == Status.APPLIED and not (set(res.files) & set(changes)):
                 # Edits that rewrite bytes to themselves change nothing.
                 res.status = Status.ALREADY_APPLIED
                 res.reason = res.reason or "its edits change no bytes"
-        after = current.with_changes(changes)
         steps.append(StepResult(step, results, current, after, changes))
         current = after
     return Plan(recipe, tree, steps)

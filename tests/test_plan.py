@@ -44,7 +44,7 @@ def test_prerequisite_not_applied_is_named(tmp_path):
 
 def test_skip_and_only(tmp_path):
     tree = tree_of(tmp_path, {"a.c": b"x\n"})
-    recipe = toy_recipe([AppendLine("one", "a.c", "1"), Create("two", "b.c", b"2\n")])
+    recipe = toy_recipe([AppendLine("one", "a.c", "1"), Create("two", "b.c", b"int two;\n")])
     plan = plan_recipe(recipe, tree, skip=["one"])
     assert [r.status for r in plan.rule_results()] == [Status.NOT_APPLICABLE, Status.APPLIED]
     assert plan.rule_results()[0].reason == "left out with --skip"
@@ -66,3 +66,17 @@ def test_rule_that_raises_is_a_conflict(tmp_path):
 
     plan = plan_recipe(toy_recipe([Broken("b", "a.c", "x")]), tree_of(tmp_path, {"a.c": b""}))
     assert plan.conflicts and "KeyError" in plan.conflicts[0].reason
+
+
+def test_a_rule_that_breaks_c_syntax_is_a_conflict(tmp_path):
+    tree = tree_of(tmp_path, {"a.c": b"int\nf(void)\n{\n\treturn (0);\n}\n"})
+    plan = plan_recipe(toy_recipe([Rename("breaker", "a.c", "(0);", "(0;")]), tree)
+    assert [r.rule.id for r in plan.conflicts] == ["breaker"]
+    assert "a.c:4" in plan.conflicts[0].reason
+    assert not plan.changed
+
+
+def test_an_old_parse_error_does_not_block(tmp_path):
+    tree = tree_of(tmp_path, {"a.c": b"int x = ;\nint old;\n"})
+    plan = plan_recipe(toy_recipe([Rename("r", "a.c", "old", "new")]), tree)
+    assert plan.rule_results()[0].status == Status.APPLIED

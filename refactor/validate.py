@@ -1,0 +1,72 @@
+"""Re-parse every file a step touched: a rule must never leave a file worse than it found it.
+
+Only errors the step introduced count, so a file that already had a parse
+problem upstream does not block the recipe.  The C semantic checks (resolution
+in each configuration) run as the `parse` build-test, per commit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from refactor.tree import Tree
+
+_MAN_PAGE = re.compile(r"\.[1-9][a-z]*$")
+
+
+def parse_problems(path: str, data: bytes) -> list[str]:
+    """The parse errors of one file, as 'path:line: text', for the formats we know."""
+    if path.endswith((".c", ".h")):
+        from refactor.c.lossless import CFile
+
+        return [f"{path}:{e.line}: cannot parse: {e.text.strip()}"
+                for e in CFile(data, path).errors]
+    parser = _format_parser(path)
+    if parser is None:
+        return []
+    try:
+        parser(data, path)
+    except ValueError as exc:
+        return [f"{path}: {exc}"]
+    return []
+
+
+def _format_parser(path: str):
+    name = path.rsplit("/", 1)[-1]
+    if path.startswith("etc/mtree/") and name.endswith(".dist"):
+        from refactor.formats.mtree import MtreeSpec
+
+        return MtreeSpec.parse
+    if name == "Makefile" or name.startswith("Makefile."):
+        from refactor.formats.makefile import BsdMakefile
+
+        return BsdMakefile.parse
+    if _MAN_PAGE.search(name):
+        from refactor.formats.mdoc import MdocPage
+
+        return MdocPage.parse
+    return None
+
+
+def new_problems(before: Tree, after: Tree, paths: list[str]) -> dict[str, list[str]]:
+    """Per touched path, the parse errors `after` has that `before` did not."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        new = after.read(path)
+        if new is None:
+            continue
+        old = before.read(path)
+        old_errors = _texts(parse_problems(path, old)) if old is not None else set()
+        fresh = [p for p in parse_problems(path, new) if _text(p) not in old_errors]
+        if fresh:
+            found[path] = fresh
+    return found
+
+
+def _text(problem: str) -> str:
+    # Line numbers move when a step edits above an old error: compare the text.
+    return re.sub(r"^([^:]+):\d+:", r"\1:", problem)
+
+
+def _texts(problems: list[str]) -> set[str]:
+    return {_text(p) for p in problems}
