@@ -1,0 +1,282 @@
+"""What a FreeBSD Makefile would compile, and with which flags, per configuration.
+
+This is a small evaluator for the part of bsd.prog.mk Makefiles that matters to
+a syntax check: SRCS, CFLAGS (-I -D -U -W -std), WARNS, CSTD and .PATH, with
+`=`, `+=`, `?=`, `:=`, line continuations, ${VAR} expansion (${.CURDIR},
+${SRCTOP} and variables set in the file) and `.if/.elif/.else/.endif` over
+`${MK_FOO} != "no"`, `== "yes"`, `defined(X)` and `!`, `&&`, `||`.  Anything
+it cannot evaluate counts as false and is noted.
+
+Options: every `MK_*` variable a conditional tests is a build option.  The
+configurations built are the default one (FreeBSD's default for each option)
+and one per option with that option flipped, so each `.if ${MK_X}` block is
+compiled both in and out without 2^n builds.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from refactor.tree import Tree
+
+# Options that FreeBSD's src.opts.mk turns off by default; all others default on.
+DEFAULT_NO_OPTIONS = {"BHYVE_SNAPSHOT", "OFED", "NETGRAPH_SUPPORT_DISABLED"}
+
+_ASSIGN = re.compile(r"^(?P<var>[A-Za-z_.][\w.${}]*)\s*(?P<op>[+?:!]?=)\s*(?P<val>.*)$")
+_VAR = re.compile(r"\$\{([^{}:]+)(?::[^{}]*)?\}|\$\(([^()]+)\)")
+
+
+@dataclass(frozen=True)
+class Config:
+    """One build configuration: values of the options that differ from default."""
+
+    options: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.options) or "default"
+
+    def value(self, option: str) -> str:
+        for k, v in self.options:
+            if k == option:
+                return v
+        return "no" if option in DEFAULT_NO_OPTIONS else "yes"
+
+
+@dataclass
+class BuildDir:
+    """A directory's Makefile evaluated in one configuration."""
+
+    dir: str
+    srcs: list[str] = field(default_factory=list)  # tree paths of the C sources
+    cflags: list[str] = field(default_factory=list)  # -I (tree paths) -D -U -W -std
+    include_dirs: list[str] = field(default_factory=list)  # tree dirs from -I, in order
+    warns: int = 6
+    notes: list[str] = field(default_factory=list)
+
+    def warn_flags(self) -> list[str]:
+        return warns_flags(self.warns)
+
+
+def warns_flags(level: int) -> list[str]:
+    """FreeBSD's WARNS levels (share/mk/bsd.sys.mk) as clang flags.
+
+    -Werror is left out on purpose: the build test reports every new warning
+    as a failure itself, and keeps compiling past the first one.
+    -Wsystem-headers is left out too: the system headers may be zig's, not the
+    tree's.
+    """
+    flags: list[str] = []
+    if level >= 2:
+        flags += ["-Wall", "-Wno-format-y2k"]
+    if level >= 3:
+        flags += ["-W", "-Wno-unused-parameter", "-Wstrict-prototypes",
+                  "-Wmissing-prototypes", "-Wpointer-arith"]
+    if level >= 4:
+        flags += ["-Wreturn-type", "-Wcast-qual", "-Wwrite-strings", "-Wswitch", "-Wshadow",
+                  "-Wunused-parameter", "-Wcast-align"]
+    if level >= 6:
+        flags += ["-Wchar-subscripts", "-Wnested-externs", "-Wold-style-definition",
+                  "-Wmissing-variable-declarations"]
+    if 2 <= level <= 4:
+        flags += ["-Wno-uninitialized"]
+    flags += ["-Wno-pointer-sign"]
+    if level <= 6:
+        flags += ["-Wno-empty-body", "-Wno-string-plus-int", "-Wno-unused-const-variable"]
+    if level <= 3:
+        flags += ["-Wno-tautological-compare", "-Wno-unused-value", "-Wno-parentheses-equality",
+                  "-Wno-unused-function", "-Wno-enum-conversion", "-Wno-unused-local-typedef",
+                  "-Wno-address-of-packed-member"]
+    if level <= 2:
+        flags += ["-Wno-switch", "-Wno-switch-enum", "-Wno-knr-promoted-parameter"]
+    if level <= 1:
+        flags += ["-Wno-parentheses"]
+    flags += ["-Wno-format-zero-length"]
+    return flags
+
+
+def logical_lines(text: str) -> list[str]:
+    """Lines with backslash continuations joined and comments removed."""
+    out: list[str] = []
+    cur = ""
+    for raw in text.splitlines():
+        line = raw.rstrip("\r")
+        if line.endswith("\\"):
+            cur += line[:-1] + " "
+            continue
+        cur += line
+        # An unescaped '#' starts a comment, in assignments and directives alike.
+        out.append(re.sub(r"(?<!\\)#.*$", "", cur).rstrip())
+        cur = ""
+    if cur:
+        out.append(cur)
+    return out
+
+
+def options_tested(text: str) -> list[str]:
+    """MK_* options the Makefile's conditionals test, in order of appearance."""
+    seen: dict[str, None] = {}
+    for line in logical_lines(text):
+        s = line.strip()
+        if re.match(r"^\.\s*(el)?if", s):
+            for m in re.finditer(r"MK_([A-Z0-9_]+)", s):
+                seen[m.group(1)] = None
+    return list(seen)
+
+
+def configurations(makefiles: list[str]) -> list[Config]:
+    """Default configuration plus one with each tested option flipped."""
+    options: dict[str, None] = {}
+    for text in makefiles:
+        for opt in options_tested(text):
+            options[opt] = None
+    configs = [Config()]
+    for opt in options:
+        default = Config().value(opt)
+        configs.append(Config(((opt, "yes" if default == "no" else "no"),)))
+    return configs
+
+
+class _Evaluator:
+    def __init__(self, dir: str, config: Config):
+        self.config = config
+        self.vars: dict[str, str] = {".CURDIR": "@TREE@/" + dir if dir else "@TREE@",
+                                     "SRCTOP": "@TREE@", ".OBJDIR": "@OBJ@"}
+        self.notes: list[str] = []
+
+    def get(self, name: str) -> str:
+        if name.startswith("MK_"):
+            return self.config.value(name[3:])
+        return self.vars.get(name, "")
+
+    def expand(self, s: str, depth: int = 0) -> str:
+        if depth > 10:
+            return s
+        new = _VAR.sub(lambda m: self.get(m.group(1) or m.group(2)), s)
+        return new if new == s else self.expand(new, depth + 1)
+
+    def condition(self, expr: str) -> bool:
+        try:
+            return bool(self._cond(expr))
+        except Exception as exc:  # an unparsable condition is treated as false
+            self.notes.append(f"cannot evaluate `.if {expr}` ({exc}): taken as false")
+            return False
+
+    def _literal(self, value: str) -> str:
+        value = value.strip()
+        return value if re.fullmatch(r"-?\d+", value) else repr(value)
+
+    def _cond(self, expr: str) -> bool:
+        """Rewrite the condition into a Python expression of literals, then evaluate it."""
+        token = re.compile(r'"[^"]*"|\$\{[^{}]*\}|(defined|empty|make|target)\(([^)]*)\)'
+                           r'|&&|\|\||!=|!|[^"$!&|dmt]+|.')
+        parts = []
+        for m in token.finditer(expr):
+            t = m.group(0)
+            if m.group(1) == "defined":
+                parts.append(repr(m.group(2).strip() in self.vars))
+            elif m.group(1) == "empty":
+                parts.append(repr(not self.expand("${" + m.group(2).strip() + "}").strip()))
+            elif m.group(1):
+                parts.append("False")  # make(target)/target(x): not a build question
+            elif t.startswith('"'):
+                parts.append(self._literal(self.expand(t[1:-1])))
+            elif t.startswith("${"):
+                parts.append(self._literal(self.expand(t)))
+            else:
+                parts.append({"&&": " and ", "||": " or ", "!": " not "}.get(t, t))
+        return eval("".join(parts), {"__builtins__": {}}, {})  # literals and operators only
+
+
+def evaluate(tree: Tree, dir: str, config: Config) -> BuildDir | None:
+    """Evaluate `dir/Makefile` of `tree` in `config`; None when there is none."""
+    text = tree.text(posixpath.join(dir, "Makefile") if dir else "Makefile")
+    if text is None:
+        return None
+    ev = _Evaluator(dir, config)
+    stack: list[list[bool]] = []  # per .if: [this branch active, some branch taken]
+    paths: list[str] = []
+    for line in logical_lines(text):
+        s = line.strip()
+        if not s:
+            continue
+        active = all(frame[0] for frame in stack)
+        d = re.match(r"^\.\s*(\w+)\s*(.*)$", s)
+        if d:
+            word, rest = d.group(1), d.group(2)
+            if word in ("if", "ifdef", "ifndef"):
+                if word == "ifdef":
+                    rest = f"defined({rest})"
+                elif word == "ifndef":
+                    rest = f"!defined({rest})"
+                ok = active and ev.condition(rest)
+                stack.append([ok, ok])
+            elif word == "elif" and stack:
+                parent = all(frame[0] for frame in stack[:-1])
+                ok = parent and not stack[-1][1] and ev.condition(rest)
+                stack[-1] = [ok, stack[-1][1] or ok]
+            elif word == "else" and stack:
+                parent = all(frame[0] for frame in stack[:-1])
+                stack[-1] = [parent and not stack[-1][1], True]
+            elif word == "endif" and stack:
+                stack.pop()
+            elif word == "PATH" and active:
+                paths += ev.expand(s.split(":", 1)[1]).split() if ":" in s else []
+            continue
+        if not active:
+            continue
+        m = _ASSIGN.match(s)
+        if not m:
+            continue
+        var, op, val = ev.expand(m.group("var")), m.group("op"), m.group("val").strip()
+        if op == "+=":
+            old = ev.vars.get(var, "")
+            ev.vars[var] = (old + " " + val).strip()
+        elif op == "?=":
+            ev.vars.setdefault(var, val)
+        elif op == ":=":
+            ev.vars[var] = ev.expand(val)
+        elif op == "=":
+            ev.vars[var] = val
+    bd = BuildDir(dir, notes=ev.notes)
+    warns = ev.expand(ev.vars.get("WARNS", "6")).strip()
+    bd.warns = int(warns) if warns.isdigit() else 6
+    bd.cflags.append("-std=" + (ev.expand(ev.vars.get("CSTD", "gnu99")).strip() or "gnu99"))
+    # A source is looked up in the Makefile's directory, then along .PATH.
+    search = [dir] + [r for r in (_tree_rel(p) for p in paths) if r is not None]
+    for src in ev.expand(ev.vars.get("SRCS", "")).split():
+        if not src.endswith(".c"):
+            continue
+        found = [c for c in (posixpath.join(s, src) if s else src for s in search)
+                 if tree.exists(c)]
+        bd.srcs.append(found[0] if found else (posixpath.join(dir, src) if dir else src))
+    try:
+        words = shlex.split(ev.expand(ev.vars.get("CFLAGS", "")))
+    except ValueError:
+        words = ev.expand(ev.vars.get("CFLAGS", "")).split()
+    it = iter(words)
+    for w in it:
+        if w in ("-I", "-D", "-U"):
+            w += next(it, "")
+        if w.startswith("-I"):
+            rel = _tree_rel(w[2:])
+            if rel is None:
+                bd.notes.append(f"include dir outside the tree dropped: {w}")
+            else:
+                bd.include_dirs.append(rel)
+        elif w.startswith(("-D", "-U", "-W", "-std=")):
+            bd.cflags.append(w)
+    return bd
+
+
+def _tree_rel(path: str) -> str | None:
+    """'@TREE@/a/../b' -> 'b'; None for paths outside the tree."""
+    if not path.startswith("@TREE@"):
+        return None
+    rel = posixpath.normpath(path[len("@TREE@"):].lstrip("/") or ".")
+    if rel.startswith(".."):
+        return None
+    return "" if rel == "." else rel
