@@ -82,8 +82,8 @@ def check_plan(before: Tree, after: Tree, touched: list[str], log: list[str]):
     plan = plan_units(before, after, touched, [])
     log += [f"# note: {n}" for n in plan.notes]
     labels = [c.label for c in plan.configs]
-    b: list[Diagnostic] = []
-    a: list[Diagnostic] = []
+    b: list[Diagnostic] = plan.missing_diagnostics("before")
+    a: list[Diagnostic] = plan.missing_diagnostics("after")
     for p in dict.fromkeys(p for p in touched if p.endswith((".c", ".h"))):
         b += lossless_errors(before, p, labels)
         a += lossless_errors(after, p, labels)

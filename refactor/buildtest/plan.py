@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refactor.buildtest.config import BuildDir, Config, configurations, evaluate
+from refactor.buildtest.diagnostics import Diagnostic
 from refactor.buildtest.headers import HeaderSearch
 from refactor.tree import DirSource, GitSource, Tree
 
@@ -35,6 +36,13 @@ class Plan:
     dirs: list[str] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: (side, configuration, Makefile, source) for SRCS entries the tree lacks.
+    missing: list[tuple[str, Config, str, str]] = field(default_factory=list)
+
+    def missing_diagnostics(self, side: str) -> list[Diagnostic]:
+        return [Diagnostic(mk, 0, f"error: SRCS lists {posixpath.basename(tu)}, "
+                               "which does not exist", cfg.label)
+                for s, cfg, mk, tu in self.missing if s == side]
 
 
 def list_subdirs(tree: Tree, dir: str) -> list[str]:
@@ -88,6 +96,9 @@ def plan_units(before: Tree, after: Tree, touched: list[str],
             dirs[d] = None
         else:
             plan.notes.append(f"{p}: no Makefile in its directory builds it; not compiled")
+    touched_mk = [p for p in touched if posixpath.basename(p) == "Makefile"]
+    for mk in touched_mk:
+        dirs[posixpath.dirname(mk)] = None
     for h in touched_h:
         d = posixpath.dirname(h)
         if _has_makefile(after, d):
@@ -109,9 +120,15 @@ def plan_units(before: Tree, after: Tree, touched: list[str],
                                    if f"{d}/Makefile: {n}" not in plan.notes]
             srcs_a = bd_a.srcs if bd_a else []
             srcs_b = bd_b.srcs if bd_b else []
+            mk = posixpath.join(d, "Makefile") if d else "Makefile"
+            if mk in touched_mk:
+                plan.missing += [("after", cfg, mk, tu) for tu in srcs_a if not after.exists(tu)]
+                plan.missing += [("before", cfg, mk, tu) for tu in srcs_b
+                                 if not before.exists(tu)]
+            gained = set(srcs_a) - set(srcs_b) if mk in touched_mk else set()
             wanted: dict[str, None] = {}
             for tu in dict.fromkeys(srcs_a + srcs_b):
-                if tu in touched_c:
+                if tu in touched_c or tu in gained:
                     wanted[tu] = None
                 elif headers and _includes_any(tu, headers, before, after, bd_a, bd_b,
                                                compiler_dirs, touched):

@@ -190,7 +190,8 @@ def _compile(tc: Toolchain, before: Tree, after: Tree, touched: list[str], tmp_r
     log.append("# units: " + ", ".join(f"{u.tu} [{u.config.label}]" for u in plan.units))
     side_b, side_a = compile_plan(tc, before, after, plan, touched, tmp_root)
     log += side_b.log + side_a.log
-    return (len(plan.units), side_b.diagnostics, side_a.diagnostics,
+    return (len(plan.units), side_b.diagnostics + plan.missing_diagnostics("before"),
+            side_a.diagnostics + plan.missing_diagnostics("after"),
             [c.label for c in plan.configs])
 
 

@@ -314,3 +314,17 @@ def test_fixture_tree_unchanged_passes(tmp_path, strategy):
           f"{len(r.preexisting)} pre-existing")
     assert r.verdict == "pass", r.to_json()
     assert r.new == []
+
+
+@pytest.mark.parametrize("strategy", ["parse", pytest.param("cross", marks=needs_zig)])
+def test_makefile_listing_a_missing_source_fails(strategy, tmp_path):
+    mk = b"PROG=\tfoo\nSRCS=\tfoo.c\n\n.include <bsd.prog.mk>\n"
+    root = tmp_path / "src" / "usr.sbin" / "foo"
+    root.mkdir(parents=True)
+    (root / "Makefile").write_bytes(mk)
+    (root / "foo.c").write_bytes(b"int\nmain(void)\n{\n\treturn (0);\n}\n")
+    before = Tree.from_dir(tmp_path / "src")
+    after = before.with_changes({"usr.sbin/foo/Makefile": mk.replace(b"foo.c", b"foo.c gone.c")})
+    res = run_build_test(before, after, ["usr.sbin/foo/Makefile"], strategy, tmp_path / "log")
+    assert res.verdict == "fail", res.to_json()
+    assert any(d.startswith("usr.sbin/foo/Makefile:0:") and "gone.c" in d for d in res.new)
