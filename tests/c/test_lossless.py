@@ -1,0 +1,180 @@
+"""The lossless C view on hand-written FreeBSD-style inputs: spans, conditions, kinds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from refactor.c.lossless import CFile
+from refactor.tree import Tree
+
+INPUTS = Path(__file__).parent / "inputs"
+
+
+def load(name: str) -> CFile:
+    return CFile((INPUTS / name).read_bytes(), name)
+
+
+def test_inputs_parse_without_errors():
+    for name in ("vmm_sock.c", "vmm_sock.h"):
+        assert load(name).errors == [], name
+
+
+def test_broken_file_reports_the_line():
+    c = load("broken.c")
+    assert [(e.line, e.text) for e in c.errors] == [(6, "\treturn (1 +);")]
+    # The rest of the file is still listed.
+    assert c.item("fine").kind == "declaration"
+
+
+def test_item_kinds_and_names():
+    c = load("vmm_sock.c")
+    kinds = [(it.kind, it.name) for it in c.toplevel()]
+    assert kinds[:4] == [("comment", ""), ("include", "<sys/cdefs.h>"), ("other", "__FBSDID"),
+                         ("include", "<sys/types.h>")]
+    assert ("include", '"sock.h"') in kinds
+    assert ("other", "SET_DECLARE") in kinds and ("other", "DATA_SET") in kinds
+    assert ("struct", "sock_client") in kinds
+    assert [it.name for it in c.includes()] == [
+        "<sys/cdefs.h>", "<sys/types.h>", "<sys/capsicum.h>", "<sys/queue.h>", "<pthread.h>",
+        "<stdio.h>", '"sock.h"']
+    assert set(c.macros()) == {"SOCK_BACKLOG", "SOCK_LOG", "SOCK_DUP"}
+    cvs = c.item("sock_cv")
+    assert cvs.names == ("sock_cv", "sock_done_cv") and cvs.storage == "static"
+    assert c.item("sock_clients").kind == "declaration"
+
+
+def test_prototype_versus_definition():
+    c = load("vmm_sock.c")
+    proto, body = c.items_named("sock_fatal")
+    assert (proto.kind, proto.is_definition) == ("declaration", False)
+    assert (body.kind, body.is_definition) == ("function", True)
+    assert c.item("sock_fatal") is body
+    assert c.function("sock_reply").storage == "static"
+
+
+def test_exact_spans_of_a_function_with_its_comment():
+    c = load("vmm_sock.c")
+    fn = c.function("sock_reply")
+    text = c.data
+    assert text[fn.start:fn.end].startswith(b"static int\nsock_reply(")
+    assert text[fn.start:fn.end].endswith(b"\treturn (0);\n}\n")
+    assert text[fn.lead_start:fn.start] == b"/*\n * Answer one request.\n */\n"
+    # The blank line above the comment belongs to the item.
+    assert text[fn.full_start:fn.lead_start] == b"\n"
+    assert (fn.start_line, fn.end_line) == (43, 59)
+    lo, hi = c.body_span("sock_reply")
+    assert text[lo] == ord("{") and text[hi - 1] == ord("}") and hi == fn.end - 1
+
+
+def test_trailing_comment_belongs_to_its_declaration():
+    c = load("vmm_sock.c")
+    it = c.item("sock_count")
+    assert c.text(it) == b"static int sock_count;\t\t/* live clients */\n"
+
+
+def test_conditions_of_items_in_both_branches():
+    c = load("vmm_sock.c")
+    a, b = c.items_named("sock_snapshot")
+    assert a.conditions == ("defined(BHYVE_SNAPSHOT)",)
+    assert b.conditions == ("!defined(BHYVE_SNAPSHOT)",)
+    assert c.text(b) == b"static long sock_snapshot;\n"
+    block = a.parent
+    assert block.kind == "conditional" and block.name == "defined(BHYVE_SNAPSHOT)"
+    assert block.children == [a, b]
+    assert c.text(block).endswith(b"#endif /* BHYVE_SNAPSHOT */\n")
+    inc = c.item("<sys/capsicum.h>")
+    assert inc.conditions == ("!defined(WITHOUT_CAPSICUM)",)
+
+
+def test_header_guard_and_nested_conditions():
+    c = load("vmm_sock.h")
+    guard = c.toplevel()[1]
+    assert guard.kind == "conditional" and guard.name == "!defined(_SOCK_H_)"
+    assert c.typedef_names() == {"sock_reply_t"}
+    op = c.item("sock_op")
+    assert op.kind == "enum" and "SOCK_OP_SUSPEND" in op.names
+    (suspend,) = c.idents("SOCK_OP_SUSPEND")
+    assert suspend.conditions == ("!defined(_SOCK_H_)", "defined(BHYVE_SNAPSHOT)")
+    assert [it.name for it in c.items if it.kind == "other"] == ["__BEGIN_DECLS", "__END_DECLS"]
+    assert c.item("sock_shutdown").is_definition is False
+
+
+def test_identifier_kinds():
+    c = load("vmm_sock.c")
+
+    def kinds(name):
+        return {i.kind for i in c.idents(name)}
+
+    assert kinds("sock_count") == {"ordinary"}
+    assert kinds("pthread_cond_t") == {"type"}
+    assert kinds("sock_client") == {"tag"}
+    assert kinds("sock_handler") == {"tag"}  # in SET_DECLARE(.., struct sock_handler)
+    assert kinds("sc_fd") == {"field"}
+    assert kinds("sh_name") == {"field"}  # designated initialiser
+    assert kinds("SOCK_DUP") == {"macro"}
+    assert kinds("WITHOUT_CAPSICUM") == {"macro"}
+    assert kinds("found") == {"label"}
+    # In a macro body, in DATA_SET(...) and in the code.
+    spots = [c.line_of(i.start) for i in c.idents("sock_count")]
+    assert spots == [25, 36, 56]
+    assert [c.line_of(i.start) for i in c.idents("sock_default_handler")] == [67, 71]
+    # Strings and comments are never identifiers.
+    assert not c.idents("capsicum") and not c.idents("clients")
+
+
+def test_identifiers_in_every_branch():
+    src = b"#ifdef X\nint a;\n#else\nlong a;\n#endif\n"
+    c = CFile(src, "t.c")
+    assert [(i.name, i.conditions) for i in c.idents("a")] == [
+        ("a", ("defined(X)",)), ("a", ("!defined(X)",))]
+    elif_src = b"#if A > 1\nint p;\n#elif defined B\nint q;\n#else\nint r;\n#endif\n"
+    c = CFile(elif_src, "t.c")
+    assert c.idents("q")[0].conditions == ("!(A > 1)", "defined(B)")
+    assert c.idents("r")[0].conditions == ("!(A > 1)", "!defined(B)")
+
+
+def test_conditional_inside_a_string_concatenation():
+    c = load("vmm_sock.c")
+    assert c.errors == []
+    fn = c.function("sock_fatal")
+    assert fn.is_definition and c.text(fn).endswith(b"\texit(1);\n}\n")
+
+
+def test_hidden_branch_identifiers_are_kept():
+    src = (b"static const int tab[] = {\n\tONE,\n#ifdef X\n\tTWO,\n#else\n\tTHREE,\n#endif\n"
+           b"\tFOUR\n};\n")
+    c = CFile(src, "t.c")
+    assert c.errors == []
+    assert c.idents("TWO")[0].conditions == ("defined(X)",)
+    assert c.idents("THREE")[0].conditions == ("!defined(X)",)
+    assert c.idents("FOUR")[0].conditions == ()
+
+
+def test_crlf_spans():
+    data = (INPUTS / "vmm_sock.c").read_bytes().replace(b"\n", b"\r\n")
+    c = CFile(data, "crlf.c")
+    assert c.errors == []
+    fn = c.function("sock_reply")
+    assert c.text(fn).startswith(b"static int\r\nsock_reply(")
+    assert c.text(fn).endswith(b"}\r\n")
+    assert data[fn.full_start:fn.lead_start] == b"\r\n"
+    assert c.line_of(fn.start) == 43
+    d = c.item("SOCK_LOG")
+    assert c.text(d).endswith(b"##__VA_ARGS__)\r\n")
+
+
+def test_latin1_and_missing_final_newline():
+    data = b"/* caf\xe9 */\nint a;\nint b;"
+    c = CFile(data, "l.c")
+    assert c.errors == []
+    b = c.item("b")
+    assert c.text(b) == b"int b;" and b.end == len(data)
+    assert c.item("a").lead_start == 0  # the comment sits directly above
+
+
+def test_tree_view_factory(tmp_path):
+    (tmp_path / "x.c").write_bytes(b"int x;\n")
+    tree = Tree.from_dir(tmp_path)
+    c = tree.view("x.c", CFile)
+    assert c.path == "x.c" and c.item("x").kind == "declaration"
+    assert tree.view("x.c", CFile) is c
