@@ -172,7 +172,7 @@ def cmd_inspect(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
-    result = inspect_file(path, args.define)
+    result = inspect_file(path, args.define or None)
     if args.json:
         dump_json(result)
     else:

@@ -1,0 +1,452 @@
+"""The semantic view of a C file: its meaning in one preprocessor configuration.
+
+A file is preprocessed by the host `cpp` (gcc's), but never against the host's
+headers: `-nostdinc -undef` keeps /usr/include and Linux macros out, `<...>`
+headers that the caller's tree does not hold become stubs (see stubs.py), and
+`"..."` headers come from the tree, found the way cpp finds them (the
+including file's directory, then the caller's include directories).
+
+Every tree file is copied, headed by a `# 1 "name"` line, into a temporary
+directory, so the line markers cpp emits, and therefore
+the coordinates pycparser gives every node, name the original file and line.
+Stub headers are named `<x/y.h>` in those coordinates, which is how callers
+tell a system declaration from a tree one (`is_system_file`).  The copies are
+not masked with hints.mask: cpp itself removes `__unused` and friends through
+the prelude's defines, and masking also blanks GNU named variadic macro
+parameters (`arg...`), which changes what cpp does.
+
+Typedef discovery: pycparser must know every type name.  Type names the
+lossless layer sees in type position, and well-known libc names the text
+mentions, are declared in a "<discovered>" block ahead of everything, unless
+a tree file defines them (their home header, when stubs.SYSTEM_HOMES knows
+it, is kept in `discovered_types`).  A parse error at an
+unknown name is retried a few times with that name declared as a type, which
+catches what the first pass missed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import re
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pycparser import c_ast
+from pycparser.c_parser import ParseError
+
+from refactor.c import stubs
+
+Reader = Callable[[str], "bytes | None"]
+
+CPP = "/usr/bin/cpp"
+# FreeBSD on amd64, as the compiler there would predefine it.
+CPP_FLAGS = [
+    "-nostdinc", "-undef", "-x", "c", "-std=gnu11",
+    "-D__FreeBSD__=14", "-D__amd64__=1", "-D__x86_64__=1", "-D__LP64__=1",
+    "-D__GNUC__=4", "-D__GNUC_MINOR__=2", "-D__CHAR_BIT__=8", "-D__SIZEOF_POINTER__=8",
+    "-D__SIZEOF_LONG__=8", "-D__ELF__=1", "-D_KERNEL_NOT=1", "-U__linux__", "-U__linux",
+]
+DISCOVERED = "<discovered>"
+PRELUDE_NAME = "<prelude>"
+MAX_RETRIES = 8
+
+_INCLUDE_RE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
+_IDENT_RE = re.compile(r"[A-Za-z_]\w*")
+C_KEYWORDS = frozenset(
+    "auto break case char const continue default do double else enum extern float for "
+    "goto if inline int long register restrict return short signed sizeof static struct "
+    "switch typedef union unsigned void volatile while _Bool _Complex _Noreturn _Alignas "
+    "_Alignof _Atomic _Static_assert _Thread_local __int128 typeof __typeof__ __typeof "
+    "__asm__ __asm asm __inline __inline__ __attribute__ __restrict __extension__".split()
+)
+
+
+_CACHE_MAX = 64
+
+
+def _remember(cache: dict, key, value):
+    if len(cache) >= _CACHE_MAX:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+    return value
+
+
+def is_system_file(name: str | None) -> bool:
+    """Coordinates in stubs, the prelude or discovered types name `<...>`."""
+    return bool(name) and name.startswith("<")
+
+
+def disk_reader(path: str) -> bytes | None:
+    try:
+        return Path(path).read_bytes() if os.path.isfile(path) else None
+    except OSError:
+        return None
+
+
+@dataclass
+class Include:
+    """One `#include` line of a tree file and where it led."""
+
+    includer: str          # the tree file that has the line
+    kind: str              # '<' or '"'
+    name: str              # as written: 'sys/types.h'
+    resolved: str | None   # tree path it was found at, or None when stubbed
+
+    @property
+    def spelled(self) -> str:
+        return f"<{self.name}>" if self.kind == "<" else f'"{self.name}"'
+
+    @property
+    def target(self) -> str:
+        """The file name its declarations carry in coordinates."""
+        return self.resolved if self.resolved else f"<{self.name}>"
+
+
+@dataclass
+class SemanticUnit:
+    path: str                      # tree path of the main file, as coordinates name it
+    defines: dict[str, str]
+    ok: bool
+    error: str | None              # "file:line: message" when not ok
+    ast: c_ast.FileAST | None
+    tree_files: dict[str, bytes]   # every tree file of the unit (main + headers), unmasked
+    includes: list[Include]
+    discovered_types: dict[str, str]   # stubbed type -> its home '<x.h>', or DISCOVERED
+    preprocessed: str = ""
+
+    def includes_of(self, path: str) -> list[Include]:
+        return [inc for inc in self.includes if inc.includer == path]
+
+    def reaches(self, include: Include) -> set[str]:
+        """Every file (tree path or `<stub>`) that `include` brings in, itself too."""
+        seen: set[str] = set()
+        todo = [include.target]
+        while todo:
+            cur = todo.pop()
+            if cur in seen:
+                continue
+            seen.add(cur)
+            todo.extend(inc.target for inc in self.includes_of(cur))
+        return seen
+
+
+_LOSSLESS_CACHE: dict[tuple[str, str], object] = {}
+
+
+def _lossless(data: bytes, path: str):
+    """The lossless view of a file, built once per content (None if unavailable)."""
+    key = (path, hashlib.sha1(data).hexdigest())
+    if key in _LOSSLESS_CACHE:
+        return _LOSSLESS_CACHE[key]
+    try:
+        from refactor.c.lossless import CFile
+        cf = CFile(data, path)
+    except Exception:
+        cf = None
+    return _remember(_LOSSLESS_CACHE, key, cf)
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"/\*.*?\*/|//[^\n]*", lambda m: re.sub(r"[^\n]", " ", m.group()),
+                  text, flags=re.S)
+
+
+def typedef_names(data: bytes, path: str = "") -> set[str]:
+    """Type names a tree file defines with `typedef`."""
+    names: set[str] = set()
+    cf = _lossless(data, path)
+    if cf is not None:
+        try:
+            names = set(cf.typedef_names())
+        except Exception:
+            names = set()
+    # A text scan too, as a safety net: flatten braces, then read `typedef ... NAME;`.
+    text = re.sub(r"__attribute__\s*\(\(.*?\)\)", " ", _strip_comments(data.decode("latin-1")))
+    while True:
+        flat = re.sub(r"\{[^{}]*\}", " ", text)
+        if flat == text:
+            break
+        text = flat
+    for m in re.finditer(r"\btypedef\b([^;]*);", text):
+        body = re.sub(r"\[[^\]]*\]", "", m.group(1))
+        fp = re.search(r"\(\s*\*\s*(\w+)\s*\)", body) or re.search(r"(\w+)\s*\(", body)
+        if fp:
+            names.add(fp.group(1))
+            continue
+        idents = _IDENT_RE.findall(body)
+        if idents:
+            names.add(idents[-1])
+    return names
+
+
+def used_type_names(data: bytes, path: str = "") -> set[str]:
+    """Names the file uses in type position (all #if branches)."""
+    cf = _lossless(data, path)
+    names: set[str] = set()
+    if cf is not None:
+        try:
+            names = {i.name for i in cf.idents(kind="type")}
+        except Exception:
+            names = set()
+    text = data.decode("latin-1")
+    # Well-known system types, and FreeBSD's `*_t` convention, by name.
+    for tok in set(_IDENT_RE.findall(_strip_comments(text))):
+        if tok in stubs.KNOWN_TYPES or (tok.endswith("_t") and not tok.isupper()):
+            names.add(tok)
+    return names - C_KEYWORDS
+
+
+class _Prepared:
+    """A main file, the tree headers it reaches and the stubs for the rest."""
+
+    def __init__(self, path: str, data: bytes, reader: Reader, include_dirs: list[str],
+                 display: Callable[[str], str]):
+        self.path = path
+        self.display = display
+        self.include_dirs = include_dirs
+        self.files: dict[str, bytes] = {}        # tree path -> bytes
+        self.includes: list[Include] = []
+        self.stubbed: set[str] = set()           # header names to stub
+        todo = [(path, data)]
+        while todo:
+            cur, cur_data = todo.pop()
+            if cur in self.files:
+                continue
+            self.files[cur] = cur_data
+            for m in _INCLUDE_RE.finditer(cur_data):
+                kind, name = m.group(1).decode(), m.group(2).decode("latin-1").strip()
+                found = self._resolve(cur, kind, name, reader)
+                self.includes.append(Include(display(cur), kind, name,
+                                             display(found[0]) if found else None))
+                if found:
+                    todo.append(found)
+                else:
+                    self.stubbed.add(name)
+        tree_typedefs: set[str] = set()
+        used: set[str] = set()
+        for p, d in self.files.items():
+            tree_typedefs |= typedef_names(d, p)
+            used |= used_type_names(d, p)
+        self.tree_typedefs = tree_typedefs
+        # Every discovered type is declared up front, before any header can need
+        # it; its home header (when known) is kept as information.
+        self.types: dict[str, str] = {}          # type -> '<home.h>' or DISCOVERED
+        for name in sorted(used - tree_typedefs):
+            home = stubs.SYSTEM_HOMES.get(name)
+            self.types[name] = f"<{home}>" if home else DISCOVERED
+        self.key = hashlib.sha1(repr((
+            sorted((display(p), hashlib.sha1(d).hexdigest()) for p, d in self.files.items()),
+            include_dirs,
+        )).encode()).hexdigest()
+
+    def _resolve(self, includer: str, kind: str, name: str,
+                 reader: Reader) -> tuple[str, bytes] | None:
+        dirs = list(self.include_dirs)
+        if kind == '"':
+            dirs.insert(0, posixpath.dirname(includer))
+        for d in dirs:
+            cand = posixpath.normpath(posixpath.join(d, name)) if d else posixpath.normpath(name)
+            if cand.startswith("../"):
+                continue
+            got = reader(cand)
+            if got is not None:
+                return cand, got
+        return None
+
+    def materialize(self, root: str) -> None:
+        """Write masked tree files and stubs under `root` for cpp."""
+        for p, d in self.files.items():
+            dst = os.path.join(root, "t", p.lstrip("/"))
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(dst, "wb") as f:
+                f.write(b'# 1 "' + self.display(p).encode("latin-1") + b'"\n')
+                f.write(d)
+        for name in self.stubbed:
+            dst = os.path.join(root, "s", name)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(dst, "w", encoding="latin-1") as f:
+                f.write(f'# 1 "<{name}>"\n' + stubs.stub_header(name, set()))
+        with open(os.path.join(root, "prelude.h"), "w") as f:
+            f.write(f'# 1 "{PRELUDE_NAME}"\n' + stubs.PRELUDE)
+
+    def cpp_argv(self, root: str, defines: Mapping[str, str]) -> list[str]:
+        argv = [CPP, *CPP_FLAGS]
+        for name, value in sorted(defines.items()):
+            argv.append(f"-D{name}" if value in (None, "") else f"-D{name}={value}")
+        for d in self.include_dirs:
+            argv += ["-I", os.path.join(root, "t", d.lstrip("/"))]
+        argv += ["-I", os.path.join(root, "s"), "-include", os.path.join(root, "prelude.h")]
+        argv.append(os.path.join(root, "t", self.path.lstrip("/")))
+        return argv
+
+
+_local = threading.local()
+
+
+def _parser():
+    # One parser per thread: pycparser keeps per-parse state on the object.
+    p = getattr(_local, "parser", None)
+    if p is None:
+        from pycparserext.ext_c_parser import GnuCParser
+        p = _local.parser = GnuCParser()
+    return p
+
+
+_PREP_CACHE: dict[str, _Prepared] = {}
+_UNIT_CACHE: dict[tuple, SemanticUnit] = {}
+# Configurations that preprocess to the same text share one parse.
+_AST_CACHE: dict[str, tuple] = {}
+
+
+def _norm_defines(defines) -> dict[str, str]:
+    if not defines:
+        return {}
+    if isinstance(defines, Mapping):
+        return {str(k): "" if v is None else str(v) for k, v in defines.items()}
+    out = {}
+    for d in defines:
+        name, _, value = str(d).partition("=")
+        out[name] = value
+    return out
+
+
+def _cpp_error(stderr: str, root: str, prep: _Prepared) -> str:
+    """The first error cpp reports, with tmp paths turned back into tree names."""
+    lines = [ln for ln in stderr.splitlines() if "error" in ln]
+    lines = lines or stderr.splitlines() or ["cpp failed"]
+    msg = lines[0]
+    tdir = os.path.join(root, "t") + "/"
+    for p in prep.files:
+        msg = msg.replace(tdir + p.lstrip("/"), prep.display(p))
+    return msg.replace(os.path.join(root, "s") + "/", "<stub>/")
+
+
+def _retry_name(err: ParseError, pre_lines: dict[str, list[str]]) -> str | None:
+    """The unknown name a parse error is probably about, to declare as a type."""
+    m = re.match(r"(.*?):(\d+):(\d+): before: (.*)$", str(err))
+    if not m:
+        return None
+    file, line, col, tok = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4).strip()
+    if _IDENT_RE.fullmatch(tok) and tok not in C_KEYWORDS:
+        return tok
+    text = pre_lines.get(file)
+    if text is None or not 0 < line <= len(text):
+        return None
+    before = _IDENT_RE.findall(text[line - 1][: max(col - 1, 0)])
+    return before[-1] if before and before[-1] not in C_KEYWORDS else None
+
+
+def _located(err: ParseError) -> str:
+    """pycparser 3 leaves some errors without a line: take the current token's."""
+    msg = str(err)
+    if re.match(r".*?:\d+(:\d+)?: ", msg):
+        return msg
+    p = _parser()
+    try:
+        toks = p._tokens
+        tok = toks._buffer[min(toks._index, len(toks._buffer)) - 1]
+        return f"{p.clex.filename}:{tok.lineno}: {msg.split(': ', 1)[-1]}"
+    except Exception:
+        return msg
+
+
+def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
+    display_main = prep.display(prep.path)
+    tree_files = {prep.display(p): d for p, d in prep.files.items()}
+
+    def unit(ok, error, ast=None, text="", discovered=None):
+        return SemanticUnit(display_main, defines, ok, error, ast, tree_files, prep.includes,
+                            discovered if discovered is not None else dict(prep.types), text)
+
+    res = subprocess.run(prep.cpp_argv(root, defines), capture_output=True, text=True,
+                         encoding="latin-1")
+    if res.returncode != 0:
+        return unit(False, _cpp_error(res.stderr, root, prep))
+    text = res.stdout
+    # The same text (a define that changes nothing) gets the same, shared AST.
+    text_key = prep.key + hashlib.sha1(text.encode("latin-1", "replace")).hexdigest()
+    if text_key in _AST_CACHE:
+        ok, error, ast, discovered = _AST_CACHE[text_key]
+        return unit(ok, error, ast, text, dict(discovered))
+    got = _parse_text(prep, text, display_main)
+    _remember(_AST_CACHE, text_key, got)
+    ok, error, ast, discovered = got
+    return unit(ok, error, ast, text, dict(discovered))
+
+
+def _parse_text(prep: _Prepared, text: str, display_main: str):
+    """(ok, error, ast, discovered types) for preprocessed text."""
+    discovered = dict(prep.types)
+    pre_lines = {prep.display(p): d.decode("latin-1").splitlines() for p, d in prep.files.items()}
+    tried: set[str] = set()
+    for _ in range(MAX_RETRIES + 1):
+        extra = [stubs.typedef_line(t) for t in sorted(discovered)]
+        full = f'# 1 "{DISCOVERED}"\n' + "\n".join(extra) + "\n" + text
+        try:
+            ast = _parser().parse(full, filename=display_main)
+        except ParseError as e:
+            name = _retry_name(e, pre_lines)
+            if name is None or name in tried or name in prep.tree_typedefs:
+                return False, _located(e), None, discovered
+            tried.add(name)
+            discovered[name] = DISCOVERED
+            continue
+        except Exception as e:  # pycparser can raise plain errors on odd input
+            return False, f"{display_main}: {type(e).__name__}: {e}", None, discovered
+        return True, None, ast, discovered
+    return (False, f"{display_main}: gave up after {MAX_RETRIES} unknown type names", None,
+            discovered)
+
+
+def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
+                  include_dirs: Iterable[str | Path] = (), tree_root: str | Path | None = None,
+                  *, path: str | None = None, reader: Reader | None = None) -> list[SemanticUnit]:
+    """Parse one file in each configuration (a dict or a list of NAME[=VALUE]).
+
+    `source` is a file on disk, or its bytes (then `path` names it, and
+    `reader(path)` reads the headers, e.g. `Tree.read` with tree paths).
+    Coordinates name files relative to `tree_root` when it is given.
+    """
+    if isinstance(source, bytes):
+        if path is None:
+            raise ValueError("parse of bytes needs path=")
+        data, main = source, str(path)
+    else:
+        main = str(source)
+        data = (reader or disk_reader)(main)
+        if data is None:
+            raise FileNotFoundError(main)
+    reader = reader or disk_reader
+    root_s = str(tree_root).rstrip("/") + "/" if tree_root else None
+
+    def display(p: str) -> str:
+        if root_s and p.startswith(root_s):
+            return p[len(root_s):]
+        return p
+
+    dirs = [str(d) for d in include_dirs]
+    prep = _Prepared(main, data, reader, dirs, display)
+    prep = _PREP_CACHE.get(prep.key) or _remember(_PREP_CACHE, prep.key, prep)
+    wanted = [_norm_defines(c) for c in configs]
+    todo = [d for d in wanted if (prep.key, tuple(sorted(d.items()))) not in _UNIT_CACHE]
+    if todo:
+        with tempfile.TemporaryDirectory(prefix="refactor-sem-") as root:
+            prep.materialize(root)
+            for d in todo:
+                _remember(_UNIT_CACHE, (prep.key, tuple(sorted(d.items()))), _parse(prep, d, root))
+    return [_UNIT_CACHE[(prep.key, tuple(sorted(d.items())))] for d in wanted]
+
+
+def parse_config(source: str | Path | bytes, defines=None,
+                 include_dirs: Iterable[str | Path] = (), tree_root: str | Path | None = None,
+                 *, path: str | None = None, reader: Reader | None = None) -> SemanticUnit:
+    """Parse one file in one configuration; see parse_configs."""
+    return parse_configs(source, [defines or {}], include_dirs, tree_root,
+                         path=path, reader=reader)[0]
+
