@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--rev", action="append", required=True, metavar="REV")
     p.add_argument("--build", default="parse", help="build-test strategy (default parse)")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="replay N revisions at once (default 1)")
 
     p = sub.add_parser("build-test", help="build-test the recipe's files of a tree as they are")
     p.add_argument("--tree", default="/usr/src")

@@ -73,10 +73,26 @@ def matrix(recipe, results: list[dict]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def _replay_one(recipe_name: str, tree_dir: str, rev: str, build: str, logs: str) -> dict:
+    # A worker process finds the recipe again by name: rule objects need not pickle.
+    return replay_rev(get_recipe(recipe_name), tree_dir, rev, build, Path(logs))
+
+
 def replay(args) -> int:
     recipe = get_recipe(args.recipe)
+    jobs = max(1, min(args.jobs, len(args.rev)))
     with tempfile.TemporaryDirectory(prefix="refactor-replay-") as logs:
-        results = [replay_rev(recipe, args.tree, rev, args.build, Path(logs)) for rev in args.rev]
+        if jobs == 1:
+            results = [replay_rev(recipe, args.tree, rev, args.build, Path(logs))
+                       for rev in args.rev]
+        else:
+            # Revisions are independent: each reads its own commit from git.
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(jobs) as pool:
+                futures = [pool.submit(_replay_one, recipe.name, args.tree, rev, args.build,
+                                       logs) for rev in args.rev]
+                results = [f.result() for f in futures]
     if args.json:
         dump_json({"recipe": recipe.name, "tree": str(args.tree), "revs": results})
     else:
