@@ -1,0 +1,501 @@
+"""Step 4 of bhyve-ipc: SOCK_DGRAM on both ends, ipc.h shared with bhyvectl(8), name limits.
+
+The rules of this step plan against the same tree, so each one keeps to its own
+bytes: the socket rules edit function bodies of ipc.c and bhyvectl.c,
+ipc-h-shared moves the message types (renaming MAX_SNAPSHOT_VMNAME inside
+them), max-snapshot-filename renames the macro everywhere else, and
+max-vmname-vmmapi adds MAX_VMNAME next to VMMAPI_VERSION and removes the copies.
+"""
+
+from __future__ import annotations
+
+from refactor.c.lossless import CFile, Item
+from refactor.edits import Edit, insert, replace
+from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
+from refactor.tree import Tree
+from refactor_rules.bhyve_ipc.messages import (
+    BHYVECTL_C,
+    BHYVERUN_C,
+    IPC_C,
+    IPC_H,
+    MSG_STRUCT,
+    NEW_ENUM,
+    NVLIST_REASON,
+    OLD_ENUM,
+    OP_STRUCT,
+    SNAPSHOT_C,
+    SNAPSHOT_H,
+    VMMAPI_H,
+    Node,
+    calls,
+    cfile,
+    defined_tag,
+    delete_declarator,
+    fn_body,
+    inside,
+    local_declarations,
+    message_types,
+    param_name,
+    params,
+    rename_idents,
+    template,
+    text,
+    uses,
+    walk,
+    whole_lines,
+)
+
+OLD_FILENAME, NEW_FILENAME = "MAX_SNAPSHOT_VMNAME", "MAX_SNAPSHOT_FILENAME"
+#: Every C file the recipe knows, where names are renamed or copies removed.
+C_FILES = (VMMAPI_H, IPC_H, IPC_C, SNAPSHOT_H, SNAPSHOT_C, BHYVERUN_C, BHYVECTL_C)
+NVLIST_STREAM = ("requests are nvlists upstream, and nvlist_recv() needs a stream socket: "
+                 "the socket stays SOCK_STREAM")
+
+
+# ----- helpers -----------------------------------------------------------------------
+
+
+def _line(data: bytes, pos: int) -> tuple[int, int]:
+    lo = data.rfind(b"\n", 0, pos) + 1
+    nl = data.find(b"\n", pos)
+    return lo, len(data) if nl < 0 else nl + 1
+
+
+def delete_statement(cf: CFile, path: str, node: Node, rule: str) -> Edit:
+    """Delete a statement's lines, and a blank line that would be left hanging."""
+    return delete_span(cf, path, node.start_byte, node.end_byte, rule)
+
+
+def delete_span(cf: CFile, path: str, start: int, end: int, rule: str) -> Edit:
+    data = cf.data
+    lo, hi = whole_lines(data, start, end)
+    if (lo, hi) == (start, end) and data[lo - 1 : lo] not in (b"", b"\n"):
+        return replace(path, lo, hi, b"", rule)  # shares its line: just the statement
+    prev_lo, _ = _line(data, lo - 1) if lo > 0 else (0, 0)
+    prev = data[prev_lo:lo].strip()
+    nxt = data[hi:_line(data, hi)[1]].strip() if hi < len(data) else b""
+    if lo > 0 and not prev and (not nxt or nxt.startswith(b"}")):
+        lo = prev_lo  # the blank line above would end up doubled or before a '}'
+    return replace(path, lo, hi, b"", rule)
+
+
+def socket_calls(cf: CFile) -> list[tuple[Item, Node, Node]]:
+    """(function, socket() call, its type argument) for each unix socket made."""
+    out = []
+    for fn in cf.items:
+        if fn.kind != "function":
+            continue
+        for call in calls(cf, fn.node, "socket"):
+            args = call.child_by_field_name("arguments").named_children
+            if len(args) == 3 and text(cf, args[0]) in ("PF_UNIX", "AF_UNIX", "PF_LOCAL",
+                                                        "AF_LOCAL"):
+                out.append((fn, call, args[1]))
+    return out
+
+
+def uses_nvlists(cf: CFile) -> bool:
+    return any(i.name.startswith("nvlist_") for i in cf.identifiers)
+
+
+def strip_cast(node: Node) -> Node:
+    while node.type in ("cast_expression", "parenthesized_expression"):
+        node = node.child_by_field_name("value") or node.named_children[-1]
+    return node
+
+
+def single_transfer(cf: CFile, path: str, fn: Item, name: str,
+                    rule: str) -> tuple[list[Edit], str]:
+    """A stream loop `while ((n = NAME(fd, p + done, len - done, fl)) > 0) done += n;`
+    becomes one datagram call `n = NAME(fd, p, len, fl);`; `done` goes away."""
+    loops = [n for n in walk(fn_body(fn)) if n.type == "while_statement"
+             and calls(cf, n.child_by_field_name("condition"), name)]
+    if len(loops) != 1:
+        return [], f"{fn.name}() has no single {name}() loop"
+    loop = loops[0]
+    call = calls(cf, loop.child_by_field_name("condition"), name)[0]
+    assign = call.parent
+    args = call.child_by_field_name("arguments").named_children
+    if assign.type != "assignment_expression" or len(args) != 4 or \
+            args[1].type != "binary_expression" or args[2].type != "binary_expression":
+        return [], f"the {name}() loop of {fn.name}() has an unexpected shape"
+    acc = text(cf, args[1].child_by_field_name("right"))
+    if text(cf, args[2].child_by_field_name("right")) != acc:
+        return [], f"the {name}() loop of {fn.name}() has an unexpected shape"
+    buf = strip_cast(args[1].child_by_field_name("left"))
+    new = (f"{text(cf, assign.child_by_field_name('left'))} = {name}({text(cf, args[0])}, "
+           f"{text(cf, buf)}, {text(cf, args[2].child_by_field_name('left'))}, "
+           f"{text(cf, args[3])});")
+    edits = [replace(path, loop.start_byte, loop.end_byte, new, rule)]
+    for st in fn_body(fn).named_children:
+        if st.type == "expression_statement" and st is not loop and \
+                text(cf, st).replace(" ", "") == f"{acc}=0;":
+            edits.append(delete_statement(cf, path, st, rule))
+    decl = local_declarations(cf, fn).get(acc)
+    if decl is not None:
+        edits.append(delete_declarator(cf, path, decl, acc, rule))
+    rest = [n for n in uses(cf, fn_body(fn), acc)
+            if not loop.start_byte <= n.start_byte < loop.end_byte
+            and not any(e.start <= n.start_byte < e.end for e in edits)]
+    if rest:
+        return [], f"{fn.name}() still uses {acc} after its {name}() loop"
+    return edits, ""
+
+
+def drop_argument(cf: CFile, path: str, call: Node, arg: str, rule: str) -> Edit | None:
+    args = call.child_by_field_name("arguments").named_children
+    idx = next((i for i, a in enumerate(args) if text(cf, a) == arg), None)
+    if idx is None:
+        return None
+    if idx + 1 < len(args):
+        return replace(path, args[idx].start_byte, args[idx + 1].start_byte, b"", rule)
+    return replace(path, args[idx - 1].end_byte, args[idx].end_byte, b"", rule)
+
+
+# ----- the rules ---------------------------------------------------------------------
+
+
+class IpcSockDgram(Rule):
+    """bhyve(8) reads one datagram per message: SOCK_DGRAM, no listen() or accept().
+
+    In ipc.c: socket(PF_UNIX, SOCK_STREAM, 0) becomes SOCK_DGRAM; the
+    listen() call and its error handling go, and so does CAP_ACCEPT in the
+    Capsicum rights (nothing is accepted any more).  The thread's
+    `while ((conn_fd = accept(fd, ...)) > -1)` becomes `for (;;)`: the
+    handler now reads from the socket itself, so conn_fd becomes that socket,
+    and the address-length bookkeeping and the report of a failed accept()
+    after the loop go.
+    In the handler (get_message()), the loop gathering `len` bytes from the
+    stream becomes one recv() of up to `len` bytes -- one datagram -- and the
+    close() of the connection goes, since the socket must stay open.
+
+    Already applied when ipc.c makes a SOCK_DGRAM socket and calls neither
+    listen() nor accept() (upstream's own spring 2021 form).  Not applicable
+    when requests are nvlists (bhyve 2022 onward: nvlist_recv() needs a
+    stream) or without ipc.c.  A conflict for any other socket shape.
+    """
+
+    id = "ipc-sock-dgram"
+    summary = "ipc.c: SOCK_DGRAM socket, one recv() per message, no listen()/accept()"
+    files = (IPC_C,)
+    requires = ("ipc-extract",)
+
+    def plan(self, tree: Tree) -> Outcome:
+        rid, path = self.id, IPC_C
+        cf = cfile(tree, IPC_C)
+        if cf is None:
+            return NotApplicable(f"{IPC_C} does not exist: the socket code was not moved")
+        if uses_nvlists(cf):
+            return NotApplicable(NVLIST_STREAM)
+        made = socket_calls(cf)
+        kinds = {text(cf, t) for _, _, t in made}
+        accepts = calls(cf, cf.tree.root_node, "accept")
+        listens = calls(cf, cf.tree.root_node, "listen")
+        if kinds == {"SOCK_DGRAM"} and not accepts and not listens:
+            return AlreadyApplied("ipc.c already reads datagrams from a SOCK_DGRAM socket")
+        if kinds != {"SOCK_STREAM"} or len(made) != 1 or len(accepts) != 1 or \
+                len(listens) != 1:
+            return Conflict(f"ipc.c has an unexpected socket shape: socket types {sorted(kinds)},"
+                            f" {len(listens)} listen() and {len(accepts)} accept() calls")
+        _, _, kind = made[0]
+        edits = [replace(path, kind.start_byte, kind.end_byte, "SOCK_DGRAM", rid)]
+        listen_stmt = listens[0]
+        while listen_stmt.parent is not None and listen_stmt.type not in (
+                "if_statement", "expression_statement"):
+            listen_stmt = listen_stmt.parent
+        edits.append(delete_statement(cf, path, listen_stmt, rid))
+        for call in calls(cf, cf.tree.root_node, "cap_rights_init"):
+            e = drop_argument(cf, path, call, "CAP_ACCEPT", rid)
+            if e is not None:
+                edits.append(e)
+        thread_edits, handler, problem = self._thread(cf, accepts[0])
+        if problem:
+            return Conflict(problem)
+        edits += thread_edits
+        more, problem = single_transfer(cf, path, handler, "recv", rid)
+        if problem:
+            return Conflict(problem)
+        edits += more
+        fd = param_name(cf, params(handler)[0]) if params(handler) else ""
+        for call in calls(cf, fn_body(handler), "close"):
+            args = call.child_by_field_name("arguments").named_children
+            if len(args) == 1 and text(cf, args[0]) == fd and call.parent.type == \
+                    "expression_statement":
+                edits.append(delete_statement(cf, path, call.parent, rid))
+        return Edits(edits, f"SOCK_DGRAM; {handler.name}() reads one datagram per message")
+
+    def _thread(self, cf: CFile, accept: Node) -> tuple[list[Edit], Item | None, str]:
+        rid, path = self.id, IPC_C
+        thread = next((it for it in cf.items if it.kind == "function"
+                       and it.start <= accept.start_byte < it.end), None)
+        loop = accept
+        while loop is not None and loop.type != "while_statement":
+            loop = loop.parent
+        assign = accept.parent
+        args = accept.child_by_field_name("arguments").named_children
+        if thread is None or loop is None or assign.type != "assignment_expression" or \
+                len(args) != 3:
+            return [], None, "the accept() loop of ipc.c has an unexpected shape"
+        conn = text(cf, assign.child_by_field_name("left"))
+        listen_fd = text(cf, args[0])
+        addrlen = text(cf, strip_cast(args[2]).child_by_field_name("argument")) \
+            if args[2].type == "pointer_expression" else None
+        body = loop.child_by_field_name("body")
+        handler = None
+        for call in calls(cf, body):
+            cargs = call.child_by_field_name("arguments").named_children
+            if any(text(cf, a) == conn for a in cargs):
+                handler = cf.function(text(cf, call.child_by_field_name("function")))
+        if handler is None:
+            return [], None, "the accept() loop of ipc.c hands the connection to no function"
+        cond = loop.child_by_field_name("condition")
+        edits = [replace(path, loop.start_byte, cond.end_byte, "for (;;)", rid)]
+        for ident in uses(cf, body, conn):
+            edits.append(replace(path, ident.start_byte, ident.end_byte, listen_fd, rid))
+        for st in walk(fn_body(thread)):
+            if st.type != "expression_statement" or addrlen is None:
+                continue
+            a = st.named_children[0] if st.named_children else None
+            if a is not None and a.type == "assignment_expression" and \
+                    text(cf, a.child_by_field_name("left")) == addrlen:
+                edits.append(delete_statement(cf, path, st, rid))
+        # What followed the loop reported a failed accept(); the loop no longer ends.
+        for st in fn_body(thread).named_children:
+            if st.start_byte > loop.end_byte and st.type != "return_statement" and \
+                    (uses(cf, st, conn) or "accept" in text(cf, st).lower()):
+                edits.append(delete_statement(cf, path, st, rid))
+        decls = local_declarations(cf, thread)
+        for name in (conn, addrlen):
+            if name in decls:
+                edits.append(delete_declarator(cf, path, decls[name], name, rid))
+        return edits, handler, ""
+
+
+class BhyvectlSockDgram(Rule):
+    """bhyvectl(8) sends each message as one datagram.
+
+    In the function that makes the unix socket (send_message()): SOCK_STREAM
+    becomes SOCK_DGRAM, and the loop that sent the message piece by piece,
+    `while ((n = send(fd, (char *)data + done, len - done, 0)) > 0)`, becomes
+    one `n = send(fd, data, len, 0);` -- a datagram goes whole or not at all.
+    connect() stays: on a datagram socket it fixes the peer, and reports at
+    once when no bhyve(8) listens.
+
+    Already applied when the socket is SOCK_DGRAM and no send loop is left.
+    Not applicable when bhyvectl.c sends nvlists (2022 onward) or makes no
+    socket.  A conflict for other shapes.
+    """
+
+    id = "bhyvectl-sock-dgram"
+    summary = "bhyvectl: SOCK_DGRAM socket, one send() per message"
+    files = (BHYVECTL_C,)
+
+    def plan(self, tree: Tree) -> Outcome:
+        cf = cfile(tree, BHYVECTL_C)
+        if cf is None:
+            return Conflict(f"{BHYVECTL_C} does not exist")
+        if uses_nvlists(cf):
+            return NotApplicable(NVLIST_STREAM)
+        made = socket_calls(cf)
+        if not made:
+            return NotApplicable("bhyvectl.c makes no unix socket to talk to bhyve(8)")
+        if len(made) != 1:
+            return Conflict("bhyvectl.c makes more than one unix socket")
+        fn, _, kind = made[0]
+        loops = [n for n in walk(fn_body(fn)) if n.type == "while_statement"
+                 and calls(cf, n.child_by_field_name("condition"), "send")]
+        if text(cf, kind) == "SOCK_DGRAM" and not loops:
+            return AlreadyApplied(f"{fn.name}() already sends one datagram")
+        if text(cf, kind) != "SOCK_STREAM":
+            return Conflict(f"{fn.name}() makes a {text(cf, kind)} socket")
+        edits = [replace(BHYVECTL_C, kind.start_byte, kind.end_byte, "SOCK_DGRAM", self.id)]
+        more, problem = single_transfer(cf, BHYVECTL_C, fn, "send", self.id)
+        if problem:
+            return Conflict(problem)
+        return Edits(edits + more, f"{fn.name}() sends one datagram")
+
+
+def _message_items(cf: CFile) -> list[Item]:
+    """The message types of a header in file order, with the file-name macro they use."""
+    names = {OLD_ENUM, NEW_ENUM, OP_STRUCT, MSG_STRUCT}
+    found = [it for it in cf.items if it.kind in ("enum", "struct") and it.is_definition
+             and it.name in names]
+    found += [it for it in cf.items if it.kind == "define"
+              and it.name in (OLD_FILENAME, NEW_FILENAME)]
+    return sorted(found, key=lambda it: it.start)
+
+
+def _includes_ipc_h(cf: CFile) -> bool:
+    return any(it.name == '"ipc.h"' for it in cf.includes())
+
+
+def _renamed_text(cf: CFile, lo: int, hi: int) -> str:
+    """The bytes [lo, hi) with MAX_SNAPSHOT_VMNAME renamed, identifier by identifier."""
+    out = cf.data[lo:hi].decode("latin-1")
+    for ident in sorted(cf.idents(OLD_FILENAME), key=lambda i: -i.start):
+        if lo <= ident.start < hi:
+            out = out[: ident.start - lo] + NEW_FILENAME + out[ident.end - lo :]
+    return out
+
+
+class IpcHShared(Rule):
+    """The message types move from vmmapi.h to ipc.h, which bhyvectl(8) includes.
+
+    Moved from lib/libvmmapi/vmmapi.h to usr.sbin/bhyve/ipc.h, as they are
+    (with their comments): the file-name macro, enum ipc_opcode, struct
+    checkpoint_op and struct ipc_message.  They go right after ipc.h's
+    include guard.  They are no libvmmapi interface: only bhyve(8) and
+    bhyvectl(8) speak this protocol.  MAX_SNAPSHOT_VMNAME is renamed
+    MAX_SNAPSHOT_FILENAME inside the moved text, since max-snapshot-filename
+    must not touch the same bytes.
+
+    bhyvectl.c includes "ipc.h" after <vmmapi.h>, under #ifdef BHYVE_SNAPSHOT:
+    makefile-bhyvectl-ipc-h adds -I${SRCTOP}/usr.sbin/bhyve only in the
+    MK_BHYVE_SNAPSHOT block, and only that code sends messages.
+
+    Already applied when ipc.h defines struct ipc_message, vmmapi.h none of
+    the types, and bhyvectl.c includes ipc.h.  Not applicable when the types
+    are gone (nvlists) or ipc.h does not exist.
+    """
+
+    id = "ipc-h-shared"
+    summary = "move the message types to ipc.h; bhyvectl includes it"
+    files = (VMMAPI_H, IPC_H, BHYVECTL_C)
+    requires = ("vmmapi-ipc-message",)
+
+    def plan(self, tree: Tree) -> Outcome:
+        rid = self.id
+        types = message_types(tree)
+        if not types:
+            return NotApplicable(NVLIST_REASON)
+        ipc_h, vm, ctl = cfile(tree, IPC_H), cfile(tree, VMMAPI_H), cfile(tree, BHYVECTL_C)
+        if ipc_h is None:
+            return NotApplicable(f"{IPC_H} does not exist: the socket code was not moved")
+        if vm is None or ctl is None:
+            return Conflict("vmmapi.h or bhyvectl.c does not exist")
+        edits: list[Edit] = []
+        moving = _message_items(vm)
+        if defined_tag(vm, MSG_STRUCT, "struct") is not None:
+            if defined_tag(ipc_h, MSG_STRUCT, "struct") is not None:
+                return Conflict("struct ipc_message is defined in both vmmapi.h and ipc.h")
+            guard = next((it for it in ipc_h.items if it.kind == "define"
+                          and it.parent is not None and it.parent.kind == "conditional"), None)
+            if guard is None:
+                return Conflict(f"{IPC_H} has no include guard to put the types under")
+            block = "\n".join(_renamed_text(vm, it.lead_start, it.end) for it in moving)
+            edits.append(insert(IPC_H, guard.end, "\n" + block, rid))
+            for it in moving:
+                edits.append(replace(VMMAPI_H, it.full_start, it.full_end, b"", rid))
+            outside = [i for i in vm.idents() if i.name in (OP_STRUCT, MSG_STRUCT, NEW_ENUM)
+                       and not inside(i.start, [(it.full_start, it.full_end) for it in moving])]
+            if outside:
+                return Conflict(f"vmmapi.h itself still uses {outside[0].name}, line "
+                                f"{vm.line_of(outside[0].start)}")
+        elif defined_tag(ipc_h, MSG_STRUCT, "struct") is None:
+            return Conflict("struct ipc_message is in neither vmmapi.h nor ipc.h")
+        if not _includes_ipc_h(ctl):
+            edits.append(self._include(ctl))
+        if not edits:
+            return AlreadyApplied("ipc.h holds the message types and bhyvectl.c includes it")
+        return Edits(edits, "moves the message types to ipc.h; bhyvectl.c includes it")
+
+    def _include(self, ctl: CFile) -> Edit:
+        after = next((it for it in ctl.includes() if it.name == "<vmmapi.h>"), None)
+        if after is None:
+            after = ctl.includes()[-1]
+        return insert(BHYVECTL_C, after.end,
+                      '\n#ifdef BHYVE_SNAPSHOT\n#include "ipc.h"\n#endif\n', self.id)
+
+
+class MaxSnapshotFilename(Rule):
+    """Rename MAX_SNAPSHOT_VMNAME to MAX_SNAPSHOT_FILENAME: it bounds a file name.
+
+    Every identifier in the C files the recipe knows, in all #if branches --
+    except the message types still in vmmapi.h, which ipc-h-shared moves and
+    renames in the same commit.
+
+    Already applied when MAX_SNAPSHOT_FILENAME is defined and the old name is
+    used nowhere; not applicable when neither name exists any more.
+    """
+
+    id = "max-snapshot-filename"
+    summary = "rename MAX_SNAPSHOT_VMNAME to MAX_SNAPSHOT_FILENAME"
+    files = C_FILES
+
+    def plan(self, tree: Tree) -> Outcome:
+        edits: list[Edit] = []
+        defined = False
+        for path in C_FILES:
+            cf = cfile(tree, path)
+            if cf is None:
+                continue
+            defined |= NEW_FILENAME in cf.macros() or OLD_FILENAME in cf.macros()
+            skip = []
+            if path == VMMAPI_H and defined_tag(cf, MSG_STRUCT, "struct") is not None \
+                    and tree.exists(IPC_H):
+                skip = [(it.full_start, it.full_end) for it in _message_items(cf)]
+            edits += rename_idents(cf, path, {(OLD_FILENAME, "macro"): NEW_FILENAME,
+                                              (OLD_FILENAME, "ordinary"): NEW_FILENAME},
+                                   self.id, skip=skip)
+        if edits:
+            return Edits(edits, f"renames {len(edits)} uses of {OLD_FILENAME}")
+        if not defined:
+            return NotApplicable(f"neither {OLD_FILENAME} nor {NEW_FILENAME} exists: "
+                                 "snapshot requests no longer carry a fixed-size name")
+        return AlreadyApplied(f"{OLD_FILENAME} is used nowhere any more")
+
+
+class MaxVmnameVmmapi(Rule):
+    """One MAX_VMNAME, of 89, in vmmapi.h instead of private copies of 100.
+
+    The copies (`#define MAX_VMNAME 100` in snapshot.h or snapshot.c, ipc.c,
+    bhyvectl.c) are removed; an #if block left empty goes with them.
+    vmmapi.h gets, after VMMAPI_VERSION (from the template dgram_max_vmname.h):
+    `#define MAX_VMNAME 89`, with a comment saying why: a VM name must fit the
+    socket path /var/run/bhyve/<vmname> in sun_path, SUNPATHLEN (104) minus
+    strlen("/var/run/bhyve/") (15).  Every user includes vmmapi.h already.
+
+    Already applied when vmmapi.h defines MAX_VMNAME and no other file does;
+    not applicable when no file uses MAX_VMNAME.
+    """
+
+    id = "max-vmname-vmmapi"
+    summary = "one MAX_VMNAME (89) in vmmapi.h instead of copies of 100"
+    files = C_FILES
+
+    def plan(self, tree: Tree) -> Outcome:
+        rid = self.id
+        vm = cfile(tree, VMMAPI_H)
+        if vm is None:
+            return Conflict(f"{VMMAPI_H} does not exist")
+        edits: list[Edit] = []
+        used = False
+        for path in C_FILES:
+            cf = cfile(tree, path)
+            if cf is None:
+                continue
+            used |= bool(cf.idents("MAX_VMNAME"))
+            if path == VMMAPI_H:
+                continue
+            for it in cf.items:
+                if it.kind == "define" and it.name == "MAX_VMNAME":
+                    edits.append(self._remove(cf, path, it))
+        if "MAX_VMNAME" not in vm.macros():
+            if not used:
+                return NotApplicable("no file uses MAX_VMNAME any more")
+            anchor = vm.macros().get("VMMAPI_VERSION") or (vm.includes() or [None])[-1]
+            if anchor is None:
+                return Conflict(f"{VMMAPI_H} has neither VMMAPI_VERSION nor an #include "
+                                "to put MAX_VMNAME after")
+            edits.append(insert(VMMAPI_H, anchor.end, "\n" + template("dgram_max_vmname.h"),
+                                rid))
+        if not edits:
+            return AlreadyApplied("MAX_VMNAME is defined in vmmapi.h only")
+        return Edits(edits, "MAX_VMNAME (89) in vmmapi.h; "
+                     f"{sum(1 for e in edits if not e.text)} private copies removed")
+
+    def _remove(self, cf: CFile, path: str, it: Item) -> Edit:
+        block = it.parent
+        if block is not None and len(block.children) == 1 and block.parent is None:
+            return replace(path, block.full_start, block.full_end, b"", self.id)
+        return delete_span(cf, path, it.lead_start, it.end, self.id)
+
