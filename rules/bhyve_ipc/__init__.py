@@ -22,14 +22,14 @@ and condition variables of save/restore and stays in snapshot.c; init_ipc()
 creates the socket and the thread that serves it.  vm_checkpoint() is no
 longer static and is declared in snapshot.h, since the socket code calls it
 from another file.  The socket is now /var/run/bhyve/$vmname instead of
-/var/run/bhyve/checkpoint/$vmname.
+/var/run/bhyve/checkpoint/$vmname, on both ends.
 
 The socket is still built only with BHYVE_SNAPSHOT.
 
 Reviewed by:	(D28199)
 """,
         load("ipc-extract", "vm-checkpoint-export", "bhyverun-init-ipc",
-             "makefile-bhyve-ipc-c"),
+             "bhyvectl-socket-path", "makefile-bhyve-ipc-c"),
     ),
     Step(
         "Create /var/run/bhyve through mtree instead of mkdir()",

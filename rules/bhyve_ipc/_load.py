@@ -7,7 +7,7 @@ import pkgutil
 
 from refactor.rule import Rule
 
-_MODULES = ("var_run", "makefiles", "extract", "messages", "dgram")
+_MODULES = ("var_run", "makefiles", "extract", "bhyvectl_path", "messages", "dgram")
 
 
 def _all_rules() -> dict[str, type[Rule]]:

@@ -14,6 +14,7 @@ from refactor.edits import EditSet
 from refactor.rule import Status
 from refactor.tree import Tree
 from refactor_rules.bhyve_ipc import extract
+from refactor_rules.bhyve_ipc.bhyvectl_path import BhyvectlSocketPath
 from refactor_rules.bhyve_ipc.extract import (
     BhyverunInitIpc,
     IpcDropMkdir,
@@ -26,7 +27,8 @@ from refactor_rules.bhyve_ipc.var_run import HierVarRunBhyve, MtreeVarRunBhyve
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TREES = FIXTURES / "trees"
 EXPECTED = FIXTURES / "expected" / "bhyve-2021"
-STEP1 = (IpcExtract, VmCheckpointExport, BhyverunInitIpc, BhyveMakefileIpcC)
+STEP1 = (IpcExtract, VmCheckpointExport, BhyverunInitIpc, BhyvectlSocketPath,
+         BhyveMakefileIpcC)
 STEP2 = (MtreeVarRunBhyve, HierVarRunBhyve, IpcDropMkdir)
 MY_RULES = {r.id: r for r in (IpcExtract, VmCheckpointExport, BhyverunInitIpc, IpcDropMkdir)}
 
