@@ -161,9 +161,9 @@ def _gate(rule: Rule, status_of: dict[str, RuleResult]) -> Outcome | None:
         if dep is None:
             continue
         if dep.status in (Status.NOT_APPLICABLE, Status.CONFLICT):
-            why = f": {dep.reason}" if dep.reason else ""
-            return Outcome(
-                Status.NOT_APPLICABLE,
-                f"prerequisite {req} was not applied ({dep.status}{why})",
-            )
+            # A chain names each link once and ends with the first cause.
+            why = dep.reason if dep.reason.startswith("prerequisite ") else \
+                f"{dep.status}: {dep.reason}" if dep.reason else str(dep.status)
+            return Outcome(Status.NOT_APPLICABLE,
+                           f"prerequisite {req} was not applied; {why}")
     return None
