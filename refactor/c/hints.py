@@ -66,6 +66,12 @@ TYPE_ARGUMENT_HINTS: dict[str, int] = {
     "__rangeof": 0, "__containerof": 1,
 }
 
+# cdefs.h spellings of C keywords that tree-sitter-c does not know: the keyword
+# itself, padded with spaces, takes their place (`__asm __volatile(...)`).
+KEYWORD_SPELLINGS: dict[str, bytes] = {
+    "__volatile": b"volatile", "__const": b"const", "__signed": b"signed",
+}
+
 DEFAULT_HINTS: frozenset[str] = (
     _BARE_ATTRIBUTES | _ARG_ATTRIBUTES | DECLARATION_HINTS | frozenset(TYPE_ARGUMENT_HINTS)
 )
@@ -122,7 +128,7 @@ class Region:
     start: int
     end: int
     name: str
-    kind: str  # "attribute", "declaration", "type-argument", "loop", "queue-head"
+    kind: str  # attribute, declaration, type-argument, loop, queue-head, keyword, hidden-branch
     words: tuple[Word, ...] = field(default=())  # identifiers in the hidden text
 
 
@@ -218,6 +224,30 @@ def _blank(buf: bytearray, start: int, end: int) -> None:
             buf[i] = 32
 
 
+_CONTINUATION = re.compile(rb"\\\r?\n")
+
+
+def _blank_continued_comments(data: bytes, buf: bytearray, start: int, end: int) -> None:
+    """In a directive continued over lines, blank its one-line block comments.
+
+    tree-sitter-c loses a #define at `/* why */ \\` before a line continuation;
+    a comment is not code, so spaces of the same length change nothing else.
+    Comments that span lines stay, so the directive still ends where it did.
+    """
+    if not _CONTINUATION.search(data, start, end):
+        return
+    pos = data.index(b"#", start) + 1
+    while pos < end:
+        m = TOKEN.match(data, pos, end)
+        if m is None or m.end() == m.start():
+            pos += 1
+            continue
+        if m.lastgroup == "com" and data.startswith(b"/*", m.start()) and \
+                b"\n" not in m.group():
+            _blank(buf, m.start(), m.end())
+        pos = m.end() if m.lastgroup != "dir" else m.start() + 1
+
+
 def scan(data: bytes, extra: Iterable[str] = ()) -> tuple[bytes, list[Region]]:
     """The masked text (same length, same newlines) and the regions rewritten."""
     extra_names = frozenset(extra) - DEFAULT_HINTS
@@ -235,11 +265,16 @@ def scan(data: bytes, extra: Iterable[str] = ()) -> tuple[bytes, list[Region]]:
             if v is not None and v.end() <= m.end():
                 _blank(buf, v.start(1), v.end(1))
                 regions.append(Region(v.start(1), v.end(1), "...", "attribute"))
+            _blank_continued_comments(data, buf, m.start(), m.end())
             continue
         if m.lastgroup != "id":
             continue
         name = m.group().decode("ascii")
         start = m.start()
+        if name in KEYWORD_SPELLINGS:
+            buf[start : m.end()] = KEYWORD_SPELLINGS[name].ljust(m.end() - start)
+            regions.append(Region(start, m.end(), name, "keyword"))
+            continue
         after = _skip_space(data, m.end())
         has_args = data[after : after + 1] == b"("
         call = _balanced(data, after) if has_args else None
@@ -327,10 +362,16 @@ _STATEMENT_END = frozenset({b";", b"{", b"}", b":", b"else", b"do"})
 
 
 def conditional_groups(data: bytes) -> list[Group]:
-    """Every complete #if group, outer groups before the groups inside them."""
+    """Every complete #if group, outer groups before the groups inside them.
+
+    A group is inline when the code before it does not end a statement, or when
+    a branch begins or ends with `else` (an #if cutting an if/else chain, as in
+    `} else` / `#endif` / `{`): no C grammar can follow either shape.
+    """
     groups: list[Group] = []
     stack: list[Group] = []
     last: bytes | None = None  # last token that is not a comment or directive
+    opened: list[Group] = []  # groups whose current branch has no token yet
     pos, n = 0, len(data)
     while pos < n:
         m = TOKEN.search(data, pos)
@@ -342,6 +383,10 @@ def conditional_groups(data: bytes) -> list[Group]:
             continue
         if kind != "dir":
             last = m.group()
+            if last == b"else":
+                for g in opened:
+                    g.inline = True
+            opened = []
             continue
         d = _DIRECTIVE.match(m.group())
         word = d.group(1).decode("ascii", "replace") if d else ""
@@ -352,10 +397,14 @@ def conditional_groups(data: bytes) -> list[Group]:
             g = Group([entry], inline=last is not None and last not in _STATEMENT_END)
             groups.append(g)
             stack.append(g)
-        elif word in ("elif", "else", "elifdef", "elifndef") and stack:
-            stack[-1].directives.append(entry)
-        elif word == "endif" and stack:
-            stack.pop().directives.append(entry)
+            opened.append(g)
+        elif word in ("elif", "else", "elifdef", "elifndef", "endif") and stack:
+            g = stack[-1] if word != "endif" else stack.pop()
+            if last == b"else" and g not in opened:
+                g.inline = True  # a branch that ends in a dangling `else`
+            g.directives.append(entry)
+            if word != "endif":
+                opened.append(g)
     return [g for g in groups if g.directives[-1][0] == "endif"]
 
 

@@ -368,9 +368,12 @@ class CFile:
                 same_line = b"\n" not in gap and not gap.strip()
                 prev_is_attr = prev[3] is not None and prev[3].kind == "attribute"
                 is_comment = p[2] and p[2][0].type == "comment"
-                if (only_semicolon and not gap.strip()) or (same_line and is_comment) or (
-                    prev_is_attr and not gap.strip()
-                ):
+                # `} __packed;`: an attribute after code on its line closes that code.
+                trailing_attr = p[3] is not None and p[3].kind == "attribute" and same_line \
+                    and not prev_is_attr and prev[2] and prev[2][-1].type != "comment"
+                if trailing_attr or (only_semicolon and not gap.strip()) or (
+                    same_line and is_comment
+                ) or (prev_is_attr and not gap.strip()):
                     prev[1] = max(prev[1], p[1])
                     prev[2].extend(p[2])
                     if prev_is_attr and not is_comment and not only_semicolon:

@@ -116,3 +116,39 @@ def test_conditional_groups_know_inline_ones():
     assert [(g.directives[0][1].strip(), g.inline) for g in groups] == [("A", False),
                                                                         ("B", True)]
     assert [d[0] for d in groups[1].directives] == ["ifdef", "else", "endif"]
+
+
+def test_comments_in_continued_directives_are_blanked():
+    src = (b"#define\tCAPS\t\\\n\t(F_A |\t/* a */ \\\n\t F_B)\t/* b */\n"
+           b"#define\tONE\t1\t/* kept */\n#define\tS\t\"/* str */\" \\\n\tx\n")
+    out = mask(src)
+    assert b"/* a */" not in out and b"/* b */" not in out
+    assert b"/* kept */" in out and b'"/* str */"' in out
+    assert len(out) == len(src)
+    two = src.index(b"#define\tS")  # a "/*" in a string stays; tree-sitter trips on it
+    assert PARSER.parse(src[:two]).root_node.has_error
+    assert not PARSER.parse(out[:two]).root_node.has_error
+
+
+def test_multiline_comment_in_a_directive_stays():
+    src = b"#define\tX\t1 /* one\n\t   two */ \\\n\t+ 2\n"
+    assert mask(src) == src
+
+
+def test_groups_cutting_an_else_chain_are_inline():
+    leading = (b"void f(void) {\n\tif (a)\n\t\tx();\n#ifdef N\n\telse if (b)\n\t\ty();\n"
+               b"#endif\n\telse\n\t\tz();\n}\n")
+    dangling = (b"void g(void) {\n#ifdef S\n\tif (r) {\n\t\tx();\n\t} else\n#endif\n"
+                b"\t{\n\t\ty();\n\t}\n}\n")
+    plain = b"void h(void) {\n#ifdef S\n\tif (r)\n\t\tx();\n\telse\n\t\ty();\n#endif\n}\n"
+    for src, inline in ((leading, True), (dangling, True), (plain, False)):
+        assert [g.inline for g in conditional_groups(src)] == [inline], src
+
+
+def test_keyword_spellings_become_keywords():
+    src = b"void f(void) { __asm __volatile(\"pause\"); }\n__const int k; __signed char c;\n"
+    out, regions = scan(src)
+    assert out == (b"void f(void) { __asm volatile  (\"pause\"); }\nconst   int k; "
+                   b"signed   char c;\n")
+    assert [r.kind for r in regions] == ["keyword"] * 3
+    assert parses(out) and not parses(src)

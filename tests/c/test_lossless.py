@@ -15,7 +15,10 @@ def load(name: str) -> CFile:
 
 
 def test_inputs_parse_without_errors():
-    for name in ("vmm_sock.c", "vmm_sock.h"):
+    names = sorted(p.name for p in INPUTS.glob("*.[ch]") if p.name != "broken.c")
+    assert {"vmm_sock.c", "bhyve_idioms.c", "macro_comments.c", "ifdef_else_chain.c",
+            "asm_spelling.c"} <= set(names)
+    for name in names:
         assert load(name).errors == [], name
 
 
@@ -178,3 +181,37 @@ def test_tree_view_factory(tmp_path):
     c = tree.view("x.c", CFile)
     assert c.path == "x.c" and c.item("x").kind == "declaration"
     assert tree.view("x.c", CFile) is c
+
+
+def test_idioms_of_bhyve_are_items():
+    c = load("bhyve_idioms.c")
+    assert c.item("toy_vcpu_init", "function").is_definition
+    assert c.item("toy_names").kind == "declaration"
+    assert c.item("SET_DECLARE").names == ("toy_dsdt_set", "toy_dsdt")
+    assert c.item("toy_hdr").kind == "struct"
+    assert [i.conditions for i in c.idents("te_snapshot")] == [("defined(BHYVE_SNAPSHOT)",)]
+
+
+def test_comment_before_a_line_continuation():
+    c = load("macro_comments.c")
+    caps = c.item("VTCON_HOSTCAPS", "define")
+    assert (caps.start_line, caps.end_line) == (7, 9)
+    assert c.text(caps).endswith(b"/* more than one port */\n")
+    assert {i.name for i in c.idents() if i.start < caps.end and i.start >= caps.start} == {
+        "VTCON_HOSTCAPS", "VTCON_F_SIZE", "VTCON_F_MULTIPORT"}
+    assert c.function("vtcon_nports").start_line == 19
+
+
+def test_if_cutting_an_else_chain():
+    c = load("ifdef_else_chain.c")
+    assert [f.name for f in c.items if f.kind == "function"] == ["shape_parse", "start_guest"]
+    assert c.idents("MAXCPUS_KEY")[0].conditions == ("defined(notyet)",)
+    assert c.idents("restore_guest")[0].conditions == ("defined(BHYVE_SNAPSHOT)",)
+    assert c.idents("boot_guest")[0].conditions == ()
+    assert c.text(c.function("start_guest")).endswith(b"\t\tboot_guest();\n\t}\n}\n")
+
+
+def test_keyword_spellings_of_cdefs():
+    c = load("asm_spelling.c")
+    assert [f.name for f in c.items if f.kind == "function"] == ["tsc_read", "cpu_relax"]
+    assert c.item("tsc_name").kind == "declaration"
