@@ -39,7 +39,8 @@ def check_out_writable(out: Path) -> None:
 
 
 def cmd_apply(args) -> int:
-    out = Path(args.out) if args.out else default_out(args.recipe)
+    # Absolute: git runs inside the tree, and must not write the series there.
+    out = (Path(args.out) if args.out else default_out(args.recipe)).absolute()
     check_out_writable(out)
     recipe, target, plan = _planned(args)
     colour = use_colour(sys.stdout) and not args.json

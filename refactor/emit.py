@@ -63,6 +63,7 @@ def check_branch_free(target: Target, branch: str) -> None:
 def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
          in_place: bool = False, progress=None) -> Emitted:
     """Commit every step that changed something, then write patches, diff and builds."""
+    out = out.absolute()  # git runs with the repository as its working directory
     touched = sorted({p for s in plan.steps for p in s.changes})
     scratch = None
     if target.is_git:

@@ -181,3 +181,18 @@ def test_git_missing_from_path(fixture_repo, tmp_path):
     res = run_cli("apply", "--tree", str(src), "--out", str(tmp_path / "o"),
                   env={"PATH": str(bindir), "GIT_PYTHON_REFRESH": "quiet"})
     one_line_error(res, needle="git is not installed")
+
+
+def test_relative_out_is_taken_from_the_current_directory(fixture_repo, tmp_path):
+    src = fixture_repo()
+    work = tmp_path / "work"
+    work.mkdir()
+    res = run_cli("apply", "--tree", str(src), "--out", "rel/out", "--build", "none", cwd=work)
+    assert res.returncode == 0, res.stderr
+    out = work / "rel" / "out"
+    report = json.loads((out / "report.json").read_text())
+    patches = sorted(out.glob("*.patch"))
+    assert len(patches) == 4
+    assert sorted(report["written"]) == sorted(str(p) for p in [*patches, out / "report.json",
+                                                                 out / "bhyve-ipc.diff"])
+    assert not (src / "rel").exists()
