@@ -57,6 +57,10 @@ PRELUDE_NAME = "<prelude>"
 MAX_RETRIES = 8
 
 _INCLUDE_RE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
+# A file-scope statement that can only be a declaration-like macro, such as
+# `PCI_EMUL_SET(pci_de_vblk);` or `SYSRES_IO(ELCR_PORT, 2);`.
+_DECL_MACRO_RE = re.compile(rb"^([A-Z_][A-Z0-9_]*)[ \t]*\(.*\);[ \t]*$", re.M)
+_DEFINED_RE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.M)
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 C_KEYWORDS = frozenset(
     "auto break case char const continue default do double else enum extern float for "
@@ -234,6 +238,13 @@ class _Prepared:
             tree_typedefs |= typedef_names(d, p)
             used |= used_type_names(d, p)
         self.tree_typedefs = tree_typedefs
+        # Declaration-like macros that no file we have defines (their header is
+        # missing and stubbed) expand to nothing, as a macro hint would.
+        defined = {m.group(1) for d in self.files.values() for m in _DEFINED_RE.finditer(d)}
+        defined |= {m.group(1) for m in _DEFINED_RE.finditer(stubs.PRELUDE.encode())}
+        self.decl_macros = sorted({m.group(1).decode() for d in self.files.values()
+                                   for m in _DECL_MACRO_RE.finditer(d)} - {
+                                       n.decode() for n in defined})
         # Every discovered type is declared up front, before any header can need
         # it; its home header (when known) is kept as information.
         self.types: dict[str, str] = {}          # type -> '<home.h>' or DISCOVERED
@@ -274,6 +285,7 @@ class _Prepared:
                 f.write(f'# 1 "<{name}>"\n' + stubs.stub_header(name, set()))
         with open(os.path.join(root, "prelude.h"), "w") as f:
             f.write(f'# 1 "{PRELUDE_NAME}"\n' + stubs.PRELUDE)
+            f.writelines(f"#define {name}(...)\n" for name in self.decl_macros)
 
     def cpp_argv(self, root: str, defines: Mapping[str, str]) -> list[str]:
         argv = [CPP, *CPP_FLAGS]

@@ -117,3 +117,16 @@ def test_inspect_reports_items_configs_and_uses():
     assert "-DBHYVE_SNAPSHOT: ok" in format_text(result)
     one = inspect_file(SNAPSHOT, defines=["BHYVE_SNAPSHOT=1"])
     assert [c["defines"] for c in one["configs"]] == [["BHYVE_SNAPSHOT=1"]]
+
+
+def test_declaration_macros_of_a_missing_header_expand_to_nothing(tmp_path):
+    # pci_emul.h is not in the tree given, so PCI_EMUL_SET() is unknown; like
+    # a macro hint, it must not stop the parse of the rest of the file.
+    src = tmp_path / "pci_foo.c"
+    src.write_bytes(b'#include "pci_emul.h"\n\n'
+                    b"static int\npci_foo_init(int x)\n{\n\treturn (x);\n}\n\n"
+                    b"struct pci_devemu pci_de_foo = {\n\t.pe_emu = \"foo\",\n};\n"
+                    b"PCI_EMUL_SET(pci_de_foo);\n")
+    unit = parse_config(src, {}, [tmp_path])
+    assert unit.ok, unit.error
+    assert "pci_foo_init" in funcs(unit)
