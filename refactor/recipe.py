@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
 import pkgutil
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from refactor.errors import UsageError
 from refactor.rule import Rule
@@ -42,19 +46,47 @@ class Recipe:
         raise UsageError(f"recipe {self.name} has no rule {rule_id!r}")
 
 
+RECIPE_PATH_VAR = "REFACTOR_RECIPE_PATH"
+
+
 def recipes() -> dict[str, Recipe]:
-    """Every recipe of the installed `refactor_rules` package: each subpackage's RECIPE."""
+    """Every recipe: each subpackage of the installed `refactor_rules` that has a RECIPE,
+    then the packages in the directories of $REFACTOR_RECIPE_PATH (a downstream
+    tree's own recipes, kept outside this project)."""
     import refactor_rules
 
     found: dict[str, Recipe] = {}
     for mod in pkgutil.iter_modules(refactor_rules.__path__):
-        if not mod.ispkg:
-            continue
-        module = importlib.import_module(f"refactor_rules.{mod.name}")
-        recipe = getattr(module, "RECIPE", None)
-        if isinstance(recipe, Recipe):
-            found[recipe.name] = recipe
+        if mod.ispkg:
+            _add(found, importlib.import_module(f"refactor_rules.{mod.name}"))
+    for directory in filter(None, os.environ.get(RECIPE_PATH_VAR, "").split(os.pathsep)):
+        for mod in pkgutil.iter_modules([directory]):
+            if mod.ispkg:
+                _add(found, _import_from(Path(directory) / mod.name, mod.name))
     return found
+
+
+def _add(found: dict[str, Recipe], module) -> None:
+    recipe = getattr(module, "RECIPE", None)
+    if isinstance(recipe, Recipe):
+        found.setdefault(recipe.name, recipe)
+
+
+def _import_from(package_dir: Path, name: str):
+    qualified = f"refactor_recipe_path.{name}"
+    if qualified in sys.modules:
+        return sys.modules[qualified]
+    spec = importlib.util.spec_from_file_location(
+        qualified, package_dir / "__init__.py", submodule_search_locations=[str(package_dir)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[qualified] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[qualified]
+        raise UsageError(f"cannot load recipe package {package_dir}: "
+                         f"{type(exc).__name__}: {exc}") from None
+    return module
 
 
 def get_recipe(name: str) -> Recipe:

@@ -8,6 +8,7 @@ import shutil
 import pytest
 from conftest import FIXTURES, TREES, git, make_repo, run_cli, snapshot
 
+from refactor.buildtest import available
 from refactor.plan import plan_recipe
 from refactor.recipe import get_recipe
 from refactor.tree import Tree
@@ -136,3 +137,41 @@ def test_replay_matrix_text(eras_repo):
     header, *rows = res.stdout.splitlines()
     assert header.split() == ["rule", "bhyve-2025"]
     assert any(r.split()[:2] == ["ipc-extract", "already"] for r in rows)
+
+
+def test_every_rule_has_a_golden_pair():
+    cases = {p.name.split("@")[0] for p in (FIXTURES / "rules").iterdir()}
+    missing = [r.id for r in get_recipe("bhyve-ipc").rules() if r.id not in cases]
+    assert missing == []
+
+
+@pytest.mark.parametrize("step", ["1", "2", "3", "4"])
+def test_golden_step_trees_resolve_in_both_configurations(step):
+    from refactor.c.resolve import check_resolution
+
+    root = EXPECTED / step
+    tree = Tree.from_dir(root)
+    configs = [{}, {"BHYVE_SNAPSHOT": "1"}]
+    bhyve = sorted(f"usr.sbin/bhyve/{p.name}" for p in (root / "usr.sbin/bhyve").glob("*.c"))
+    res = check_resolution(tree, bhyve, configs, ["usr.sbin/bhyve", "lib/libvmmapi"])
+    assert res.ok, res.messages()
+    res = check_resolution(tree, ["usr.sbin/bhyvectl/bhyvectl.c"], configs,
+                           ["usr.sbin/bhyvectl", "usr.sbin/bhyve", "lib/libvmmapi"],
+                           project_files=bhyve + ["usr.sbin/bhyvectl/bhyvectl.c"])
+    assert res.ok, res.messages()
+
+
+@pytest.mark.skipif(not available("cross")[0], reason="ziglang is not installed")
+@pytest.mark.parametrize("era", ERAS)
+def test_every_commit_of_every_era_cross_compiles(era, tmp_path):
+    src = make_repo(TREES / era, tmp_path / "src")
+    out = tmp_path / "out"
+    res = run_cli("apply", "--tree", str(src), "--out", str(out), "--build", "cross")
+    assert res.returncode == 0, res.stdout + res.stderr
+    if era == "bhyve-2025":
+        assert "nothing to do" in res.stdout
+        return
+    report = json.loads((out / "report.json").read_text())
+    builds = [s["build"] for s in report["steps"] if s["commit"]]
+    assert builds and all(b["verdict"] == "pass" and b["strategy"] == "cross" for b in builds)
+    assert all(b["preexisting"] == [] for b in builds), builds
