@@ -144,9 +144,16 @@ def compare(before: Iterable[Diagnostic], after: Iterable[Diagnostic],
                 else:
                     still.append(d)
             rest_a = still
+        seen_before = {d.message for d in b_by_cfg.get(cfg, [])}
         for d in rest_a:
-            # A header the tree lacked before as well is a gap of the tree, not of the commit.
-            (pre if d.missing_header() in missing_before else result.new).append(d)
+            # A header the tree lacked before as well is a gap of the tree, not of the
+            # commit; so is a fault that a new file repeats from the old ones (the
+            # license block's __FBSDID where the tree has no <sys/cdefs.h>).
+            carried = read_before(d.file) is None and d.message in seen_before
+            if d.missing_header() in missing_before or carried:
+                pre.append(d)
+            else:
+                result.new.append(d)
         result.preexisting.extend(pre)
         result.fixed.extend(left_b)
     return result

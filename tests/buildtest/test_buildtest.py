@@ -286,6 +286,22 @@ def test_compare_maps_lines_and_moves():
                                                          "x.c:3: warning: w"]
 
 
+def test_new_file_repeating_an_old_fault_is_preexisting():
+    # A tree without <sys/cdefs.h>: every file's __FBSDID fails, and a file the
+    # commit creates with the same license block fails the same way.
+    fault = "error: expected parameter declarator"
+    before = [Diagnostic("old.c", 32, fault)]
+    after = [Diagnostic("old.c", 30, fault), Diagnostic("new.c", 32, fault),
+             Diagnostic("new.c", 40, "error: call to undeclared function 'gone'"),
+             Diagnostic("old.c", 9, "error: call to undeclared function 'gone'")]
+    d = compare(before, after, {"old.c": b"x\n"}.get, {"old.c": b"x\n", "new.c": b""}.get)
+    assert sorted(x.render() for x in d.new) == [
+        "new.c:40: error: call to undeclared function 'gone'",
+        "old.c:9: error: call to undeclared function 'gone'"]
+    assert sorted(x.render() for x in d.preexisting) == [f"new.c:32: {fault}",
+                                                         f"old.c:30: {fault}"]
+
+
 # --- plain tree and the fixture -----------------------------------------------------------
 
 @needs_zig
