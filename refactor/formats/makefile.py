@@ -17,38 +17,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from refactor.edits import Edit, insert, replace
+from refactor.formats.lines import split_lines
 
 
 class MakefileError(ValueError):
     """The Makefile cannot be edited as asked (no such list, word missing, ...)."""
-
-
-@dataclass
-class _Line:
-    start: int
-    end: int  # before the line break
-    next: int  # after the line break
-    text: str
-
-    @property
-    def eol(self) -> str:
-        return "\r\n" if self.text.endswith("\r") else ("\n" if self.next > self.end else "")
-
-    @property
-    def content(self) -> str:
-        return self.text[:-1] if self.text.endswith("\r") else self.text
-
-
-def _split_lines(text: str) -> list[_Line]:
-    lines, pos = [], 0
-    while pos < len(text):
-        nl = text.find("\n", pos)
-        if nl < 0:
-            lines.append(_Line(pos, len(text), len(text), text[pos:]))
-            break
-        lines.append(_Line(pos, nl, nl + 1, text[pos:nl]))
-        pos = nl + 1
-    return lines
 
 
 def _continued(content: str) -> bool:
@@ -182,7 +155,7 @@ class BsdMakefile:
         self.data = data
         self.path = path
         self.text = data.decode("latin-1")
-        self.lines = _split_lines(self.text)
+        self.lines = split_lines(self.text)
         self.all_assignments: list[Assignment] = []
         self.conditionals: list[Conditional] = []
         self.includes: list[tuple[int, str]] = []  # (line index, what follows .include)

@@ -22,34 +22,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from refactor.edits import Edit, insert
+from refactor.formats.lines import split_lines
 
 
 class MdocError(ValueError):
     """The page cannot be edited as asked (no such item, item exists, ...)."""
-
-
-@dataclass
-class _Line:
-    start: int
-    end: int  # before the line break
-    next: int  # after the line break
-    text: str
-
-    @property
-    def eol(self) -> str:
-        return "\r\n" if self.text.endswith("\r") else ("\n" if self.next > self.end else "")
-
-
-def _split_lines(text: str) -> list[_Line]:
-    lines, pos = [], 0
-    while pos < len(text):
-        nl = text.find("\n", pos)
-        if nl < 0:
-            lines.append(_Line(pos, len(text), len(text), text[pos:]))
-            break
-        lines.append(_Line(pos, nl, nl + 1, text[pos:nl]))
-        pos = nl + 1
-    return lines
 
 
 def _macro(text: str) -> tuple[str, str] | None:
@@ -117,7 +94,7 @@ class MdocPage:
         self.data = data
         self.path = path
         self.text = data.decode("latin-1")
-        self.lines = _split_lines(self.text)
+        self.lines = split_lines(self.text)
         self.lists: list[MdocList] = []
         self.items: list[MdocItem] = []
         self.problems: list[str] = []

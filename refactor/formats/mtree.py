@@ -16,34 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refactor.edits import Edit, insert
+from refactor.formats.lines import Line, split_lines
 
 
 class MtreeError(ValueError):
     """The spec cannot be edited as asked (missing parent, duplicate entry, ...)."""
-
-
-@dataclass
-class _Line:
-    start: int  # first byte of the line
-    end: int  # end of the content, before the line break
-    next: int  # first byte after the line break
-    text: str  # content, Latin-1 decoded (one char a byte)
-
-    @property
-    def eol(self) -> str:
-        return "\r\n" if self.text.endswith("\r") else ("\n" if self.next > self.end else "")
-
-
-def _split_lines(text: str) -> list[_Line]:
-    lines, pos = [], 0
-    while pos < len(text):
-        nl = text.find("\n", pos)
-        if nl < 0:
-            lines.append(_Line(pos, len(text), len(text), text[pos:]))
-            break
-        lines.append(_Line(pos, nl, nl + 1, text[pos:nl]))
-        pos = nl + 1
-    return lines
 
 
 def _parse_keywords(words: list[str]) -> dict[str, str]:
@@ -109,7 +86,7 @@ class MtreeSpec:
         self.data = data
         self.path = path
         self.text = data.decode("latin-1")
-        self.lines = _split_lines(self.text)
+        self.lines = split_lines(self.text)
         self.root = MtreeEntry(".", ".", {}, {}, "")
         self.problems: list[str] = []
         # (offset after a /set or /unset line, settings from there on)
@@ -122,7 +99,7 @@ class MtreeSpec:
 
     # -- parsing ----------------------------------------------------------
 
-    def _logical_lines(self) -> Iterator[tuple[_Line, int, str]]:
+    def _logical_lines(self) -> Iterator[tuple[Line, int, str]]:
         """(first physical line, end after the last line break, joined text)."""
         i = 0
         while i < len(self.lines):
