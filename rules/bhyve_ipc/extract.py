@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from refactor.c.lossless import CFile, Item
+from refactor.c.nodes import callee, calls, walk
 from refactor.c.stubs import SYSTEM_HOMES
 from refactor.edits import Edit, NewFile, insert, replace
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
@@ -67,23 +68,9 @@ def _splice(data: bytes, lo: int, hi: int, edits: list[tuple[int, int, bytes]]) 
     return out
 
 
-def _walk(node):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
-
-
 def _calls(cf: CFile, node) -> list[tuple[str, object]]:
     """(callee name, call node) of every direct call under node, in order."""
-    out = []
-    for n in _walk(node):
-        if n.type == "call_expression":
-            fn = n.child_by_field_name("function")
-            if fn is not None and fn.type == "identifier":
-                out.append((cf.data[fn.start_byte : fn.end_byte].decode("latin-1"), n))
-    return out
+    return [(name, n) for n in calls(cf, node) if (name := callee(cf, n)) is not None]
 
 
 def _callees(cf: CFile, item: Item | None) -> set[str]:
@@ -180,7 +167,7 @@ def find_socket_code(cf: CFile) -> SocketCode | str:
             if f is not init and any(
                 n.type in ("while_statement", "for_statement", "do_statement")
                 and _callees_in(cf, n) & set(RECEIVE_CALLS)
-                for n in _walk(f.node)
+                for n in walk(f.node)
             ):
                 thread = f
                 break
@@ -275,7 +262,7 @@ def split_init(cf: CFile, code: SocketCode, snapshot_state: set[str],
     params = _params(cf, init)
     locals_ = {}
     for d in decls:
-        for n in _walk(d):
+        for n in walk(d):
             if n.type in ("init_declarator", "array_declarator", "pointer_declarator",
                           "identifier") and n.parent is not None and n.parent.type == "declaration":
                 locals_[_decl_name(cf, n)] = (d, n)
@@ -284,7 +271,7 @@ def split_init(cf: CFile, code: SocketCode, snapshot_state: set[str],
         lo, hi = g[0].start_byte, g[-1].end_byte
         snap_used |= {i.name for i in cf.identifiers if lo <= i.start < hi and i.kind == "ordinary"}
         for n in g:
-            if any(k.type in ("return_statement", "goto_statement") for k in _walk(n)):
+            if any(k.type in ("return_statement", "goto_statement") for k in walk(n)):
                 return (f"the save/restore set-up in {init.name}() returns or jumps at line "
                         f"{cf.line_of(n.start_byte)}; it cannot become init_snapshot(void)")
     if snap_used & params:
@@ -353,9 +340,9 @@ def _written_first(cf: CFile, name: str, lo: int, hi: int) -> bool:
 
 def _params(cf: CFile, fn: Item) -> set[str]:
     out = set()
-    for n in _walk(fn.node.child_by_field_name("declarator")):
+    for n in walk(fn.node.child_by_field_name("declarator")):
         if n.type == "parameter_declaration":
-            for k in _walk(n):
+            for k in walk(n):
                 if k.type == "identifier":
                     out.add(cf.data[k.start_byte : k.end_byte].decode("latin-1"))
     return out
@@ -423,7 +410,7 @@ def _statement_of(node):
 
 
 def _assigned_var(cf: CFile, stmt) -> str | None:
-    for n in _walk(stmt):
+    for n in walk(stmt):
         if n.type == "assignment_expression":
             left = n.child_by_field_name("left")
             return cf.data[left.start_byte : left.end_byte].decode("latin-1")
@@ -588,7 +575,7 @@ def _item_names(cf: CFile, it: Item) -> set[str]:
 
 def _item_uses(cf: CFile, it: Item) -> set[str]:
     out = set()
-    if it.node is not None and any(n.type in ("true", "false") for n in _walk(it.node)):
+    if it.node is not None and any(n.type in ("true", "false") for n in walk(it.node)):
         out.add("false")  # <stdbool.h>, though tree-sitter has no identifier for it
     for i in cf.identifiers:
         if it.start <= i.start < it.end:
@@ -1084,7 +1071,7 @@ class VmCheckpointExport(Rule):
 
 
 def _is_fn_decl(it: Item) -> bool:
-    return any(n.type == "function_declarator" for n in _walk(it.node))
+    return any(n.type == "function_declarator" for n in walk(it.node))
 
 
 def _prototype_from(cf: CFile, fn: Item, style_line: bytes) -> bytes:

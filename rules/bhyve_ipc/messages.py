@@ -9,12 +9,13 @@ that step 4 (dgram.py) uses too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import tree_sitter
 
 from refactor.c.lossless import CFile, Item
+from refactor.c.nodes import calls, walk
+from refactor.c.nodes import node_text as text
 from refactor.edits import Edit, insert, replace
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
 from refactor.tree import Tree
@@ -49,31 +50,8 @@ def cfile(tree: Tree, path: str) -> CFile | None:
     return tree.view(path, CFile)
 
 
-def text(cf: CFile, node: Node) -> str:
-    return cf.data[node.start_byte : node.end_byte].decode("latin-1")
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every node under `node` (itself included), in source order."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
-
-
 def inside(pos: int, spans) -> bool:
     return any(lo <= pos < hi for lo, hi in spans)
-
-
-def callee(cf: CFile, call: Node) -> str | None:
-    fn = call.child_by_field_name("function")
-    return text(cf, fn) if fn is not None and fn.type == "identifier" else None
-
-
-def calls(cf: CFile, node: Node, name: str | None = None) -> list[Node]:
-    return [n for n in walk(node) if n.type == "call_expression"
-            and (name is None or callee(cf, n) == name)]
 
 
 def declarator_ident(node: Node | None) -> Node | None:
