@@ -149,8 +149,7 @@ def parse_and_git_timers(timers: PhaseTimers) -> None:
     if (m := mod("refactor.tree")) is not None:
         timers.wrap(m.GitSource, "read", "git: read blobs")
     if (m := mod("refactor.gitutil")) is not None:
-        timers.wrap(m.CommitBuilder, "__init__", "git: private index (read-tree)")
-        timers.wrap(m.CommitBuilder, "commit", "git: commits")
+        timers.wrap(m, "make_commits", "git: commits (fast-import)")
     if (m := mod("refactor.emit")) is not None:
         timers.wrap(m, "_write_outputs", "git+write: format-patch, full diff")
         timers.wrap(m, "write_report", "write: report")

@@ -1,7 +1,7 @@
 """Turn a conflict-free plan into commits, a patch series, a full-context diff and a report.
 
 On a git checkout the commits go on a new branch of the user's repository,
-built through a private index (refactor.gitutil), so the checkout, its index and
+written straight into its object database (refactor.gitutil), so the checkout, its index and
 any uncommitted work stay as they were.  On a plain directory the same commits
 are made in a throwaway repository that holds only the touched files, and only
 the patches come out, unless --in-place asks for the files too.
@@ -72,17 +72,12 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
         originals = {p: d for p in touched if (d := plan.tree.read(p)) is not None}
         scratch, repo_dir, base = gitutil.scratch_repo(originals)
     try:
-        builder = gitutil.CommitBuilder(repo_dir, base)
-        commits: list[str | None] = []
-        try:
-            for i, step in enumerate(plan.steps, 1):
-                if progress:
-                    progress(f"commit {i}/{len(plan.steps)}: {step.step.subject}")
-                commits.append(builder.commit(step.changes, step.step.message())
-                               if step.changes else None)
-        finally:
-            builder.close()
-        tip = builder.tip
+        if progress:
+            progress(f"committing {sum(1 for s in plan.steps if s.changes)} steps")
+        made = iter(gitutil.make_commits(
+            repo_dir, base, [(s.changes, s.step.message()) for s in plan.steps if s.changes]))
+        commits = [next(made) if s.changes else None for s in plan.steps]
+        tip = next((c for c in reversed(commits) if c), base)
         builds = _build_tests(plan, build, out, progress)
         written = _write_outputs(plan, repo_dir, base, tip, out)
         made_branch = None

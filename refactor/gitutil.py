@@ -1,9 +1,8 @@
 """Git plumbing for building commits without touching any checkout.
 
-Commits are made with a temporary index file (read-tree, update-index,
-write-tree, commit-tree) in the repository's object database.  The user's
-working tree, index and HEAD are never read or written; only the final
-`update-ref` of a new branch makes the result visible.
+Commits are written by `git fast-import` into the repository's object
+database.  The user's working tree, index and HEAD are never read or written;
+only the final `update-ref` of a new branch makes the result visible.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from refactor.errors import UsageError
@@ -43,49 +43,73 @@ def run(repo: Path, *args: str, env: dict | None = None, input: bytes | None = N
     return res.stdout
 
 
-def ident_env(repo: Path) -> dict:
-    """The user's identity when git has one, else a clearly named fallback."""
-    env = {}
-    for var, kind in (("GIT_AUTHOR_IDENT", "AUTHOR"), ("GIT_COMMITTER_IDENT", "COMMITTER")):
-        probe = subprocess.run(["git", "var", var], cwd=repo, capture_output=True)
-        if probe.returncode != 0:
-            env[f"GIT_{kind}_NAME"] = FALLBACK_IDENT[f"GIT_{kind}_NAME"]
-            env[f"GIT_{kind}_EMAIL"] = FALLBACK_IDENT[f"GIT_{kind}_EMAIL"]
-    return env
+def _ident(repo: Path, var: str, kind: str) -> bytes:
+    """'Name <email> time tz' of the user, or of a clearly named fallback."""
+    probe = subprocess.run(["git", "var", var], cwd=repo, capture_output=True)
+    if probe.returncode == 0:
+        return probe.stdout.strip()
+    name, email = FALLBACK_IDENT[f"GIT_{kind}_NAME"], FALLBACK_IDENT[f"GIT_{kind}_EMAIL"]
+    return f"{name} <{email}> {int(time.time())} +0000".encode()
 
 
-class CommitBuilder:
-    """Stacks commits on `base` through a private index file."""
+def _modes(repo: Path, base: str | None, paths: list[str]) -> dict[str, str]:
+    if base is None or not paths:
+        return {}
+    out = run(repo, "ls-tree", "-z", base, "--", *paths).decode("utf-8", "surrogateescape")
+    modes = {}
+    for entry in filter(None, out.split("\0")):
+        meta, path = entry.split("\t", 1)
+        modes[path] = meta.split()[0]
+    return modes
 
-    def __init__(self, repo: Path, base: str):
-        self.repo = repo
-        self.tip = base
-        self._dir = tempfile.TemporaryDirectory(prefix="refactor-index-")
-        self.env = {"GIT_INDEX_FILE": str(Path(self._dir.name) / "index")}
-        self.env.update(ident_env(repo))
-        run(repo, "read-tree", base, env=self.env)
 
-    def commit(self, changes: dict[str, bytes | None], message: str) -> str:
-        lines = []
+def _path(path: str) -> bytes:
+    if any(c in path for c in '"\n\\') or path.startswith(" "):
+        raise UsageError(f"cannot commit a path git fast-import would need quoted: {path!r}")
+    return path.encode("utf-8", "surrogateescape")
+
+
+def make_commits(repo: Path, base: str | None,
+                 steps: list[tuple[dict[str, bytes | None], str]]) -> list[str]:
+    """Commit each (changes, message) on top of `base` (None: a root commit), in order.
+
+    One `git fast-import` writes every blob, tree and commit straight into the
+    object database: the cost follows the changed files, not the size of the
+    tree or of its index, and no index or checkout is touched.
+    """
+    if not steps:
+        return []
+    paths = sorted({p for changes, _ in steps for p in changes})
+    modes = _modes(repo, base, paths)
+    author = _ident(repo, "GIT_AUTHOR_IDENT", "AUTHOR")
+    committer = _ident(repo, "GIT_COMMITTER_IDENT", "COMMITTER")
+    ref = f"refs/refactor/import-{os.getpid()}-{int(time.time() * 1e6)}"
+    stream = bytearray()
+    for i, (changes, message) in enumerate(steps, 1):
+        msg = message.encode("utf-8")
+        stream += f"commit {ref}\nmark :{i}\n".encode()
+        stream += b"author " + author + b"\ncommitter " + committer + b"\n"
+        stream += b"data %d\n" % len(msg) + msg + b"\n"
+        if i == 1 and base is not None:
+            stream += f"from {base}\n".encode()
         for path, data in sorted(changes.items()):
             if data is None:
-                lines.append(f"0 {'0' * 40}\t{path}")
-                continue
-            sha = run(self.repo, "hash-object", "-w", "--stdin", input=data).decode().strip()
-            lines.append(f"{self._mode(path)} {sha}\t{path}")
-        run(self.repo, "update-index", "--index-info", env=self.env,
-            input=("\n".join(lines) + "\n").encode())
-        tree = run(self.repo, "write-tree", env=self.env).decode().strip()
-        self.tip = run(self.repo, "commit-tree", tree, "-p", self.tip, "-F", "-",
-                       env=self.env, input=message.encode()).decode().strip()
-        return self.tip
-
-    def _mode(self, path: str) -> str:
-        out = run(self.repo, "ls-files", "-s", "--", path, env=self.env).decode()
-        return out.split()[0] if out else "100644"
-
-    def close(self) -> None:
-        self._dir.cleanup()
+                stream += b"D " + _path(path) + b"\n"
+            else:
+                mode = modes.get(path, "100644").encode()
+                stream += b"M " + mode + b" inline " + _path(path) + b"\n"
+                stream += b"data %d\n" % len(data) + data + b"\n"
+        stream += b"\n"
+    stream += b"done\n"
+    with tempfile.TemporaryDirectory(prefix="refactor-import-") as tmp:
+        marks = Path(tmp) / "marks"
+        try:
+            run(repo, "fast-import", "--quiet", "--done", f"--export-marks={marks}",
+                input=bytes(stream))
+        finally:
+            subprocess.run(["git", "update-ref", "-d", ref], cwd=repo, capture_output=True)
+        found = dict(line.split() for line in marks.read_text().splitlines())
+    return [found[f":{i}"] for i in range(1, len(steps) + 1)]
 
 
 def scratch_repo(files: dict[str, bytes]) -> tuple[tempfile.TemporaryDirectory, Path, str]:
@@ -93,16 +117,5 @@ def scratch_repo(files: dict[str, bytes]) -> tuple[tempfile.TemporaryDirectory, 
     tmp = tempfile.TemporaryDirectory(prefix="refactor-scratch-")
     root = Path(tmp.name)
     run(root, "init", "-q")
-    env = dict(FALLBACK_IDENT)
-    builder_env = {"GIT_INDEX_FILE": str(root / ".git" / "index"), **env}
-    lines = []
-    for path, data in sorted(files.items()):
-        sha = run(root, "hash-object", "-w", "--stdin", input=data).decode().strip()
-        lines.append(f"100644 {sha}\t{path}")
-    if lines:
-        run(root, "update-index", "--add", "--index-info", env=builder_env,
-            input=("\n".join(lines) + "\n").encode())
-    tree = run(root, "write-tree", env=builder_env).decode().strip()
-    base = run(root, "commit-tree", tree, "-m", "base: the files the recipe touches, as found",
-               env=env).decode().strip()
+    base, = make_commits(root, None, [(files, "base: the files the recipe touches, as found\n")])
     return tmp, root, base

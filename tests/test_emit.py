@@ -1,5 +1,6 @@
 """The emitter on real git repositories: branch, series, git am, plain trees, in-place."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,33 @@ def test_dirty_paths_sees_staged_unstaged_and_untracked(tmp_path):
     target = open_target(root)
     assert dirty_paths(target, ["etc/spec", "usr.sbin/x/y.c", "usr.sbin/x/x.c"]) == \
         ["etc/spec", "usr.sbin/x/y.c"]
+
+
+def test_modes_survive_and_identity_falls_back(tmp_path):
+    root = make(tmp_path / "src", True)
+    script = root / "usr.sbin/x/x.c"
+    script.chmod(0o755)
+    git(root, "update-index", "--chmod=+x", "usr.sbin/x/x.c")
+    git(root, "commit", "-q", "-m", "exec")
+    target = open_target(root)
+    plan = plan_recipe(RECIPE, target.tree)
+    # No identity in the environment or config: the commits name the tool.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(HOME=str(tmp_path), GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL="/dev/null",
+               # Never guess an identity from the host name.
+               GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="user.useConfigOnly",
+               GIT_CONFIG_VALUE_0="true")
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        emitted = emit(plan, target, prepare_out(tmp_path / "out"), "refactor/toy", "none")
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    tip = emitted.commits[-1]
+    assert git(root, "ls-tree", tip, "usr.sbin/x/x.c").split()[0] == "100755"
+    assert git(root, "ls-tree", tip, "usr.sbin/x/y.c").split()[0] == "100644"
+    assert git(root, "log", "-1", "--format=%an <%ae>", tip).strip() == \
+        "freebsd-refactor <freebsd-refactor@localhost>"
+    assert git(root, "for-each-ref", "refs/refactor/") == ""  # no import ref left behind
