@@ -128,16 +128,34 @@ def project_definitions(read, paths: Iterable[str],
             add(t, Definition(p, "typedef", p.endswith(".c")))
         if not p.endswith(".c"):
             continue
-        unit = parse_configs(data, [{}], include_dirs, path=p, reader=read)[0]
-        if not unit.ok:
-            continue
-        table = symbols(unit)
-        for key, syms in table.symbols.items():
-            for s in syms:
-                if s.file == p and s.definition and s.kind in ("function", "variable",
-                                                               "enum_constant"):
-                    add(key, Definition(p, s.kind, s.static))
+        for key, d in _unit_definitions(read, p, data, include_dirs):
+            add(key, d)
     return out
+
+
+# (path, bytes, include dirs) -> (the tree files the parse read, its definitions).
+# A recipe's build-test asks for the same files at every step, before and after.
+_UNIT_DEFS: dict[tuple, tuple[dict[str, bytes], list[tuple[str, Definition]]]] = {}
+
+
+def _unit_definitions(read, p: str, data: bytes,
+                      include_dirs: list[str]) -> list[tuple[str, Definition]]:
+    """Functions, file-scope objects and enum constants that the .c file `p` defines."""
+    key = (p, data, tuple(include_dirs))
+    hit = _UNIT_DEFS.get(key)
+    if hit is not None and all(read(f) == d for f, d in hit[0].items()):
+        return hit[1]
+    unit = parse_configs(data, [{}], include_dirs, path=p, reader=read)[0]
+    found: list[tuple[str, Definition]] = []
+    if unit.ok:
+        for name, syms in symbols(unit).symbols.items():
+            found += [(name, Definition(p, s.kind, s.static)) for s in syms
+                      if s.file == p and s.definition
+                      and s.kind in ("function", "variable", "enum_constant")]
+    if len(_UNIT_DEFS) > 256:
+        _UNIT_DEFS.clear()
+    _UNIT_DEFS[key] = ({f: d for f, d in unit.tree_files.items() if f != p}, found)
+    return found
 
 
 def _explain(name: str, defs: list[Definition], here: str) -> str:
