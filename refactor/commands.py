@@ -21,7 +21,12 @@ def _planned(args) -> tuple:
     recipe = get_recipe(args.recipe)
     target = open_target(args.tree)
     check_anchors(target, recipe)
-    plan = plan_recipe(recipe, target.tree, skip=args.skip, only=args.only)
+    progress = Progress()
+    try:
+        plan = plan_recipe(recipe, target.tree, skip=args.skip, only=args.only,
+                           progress=progress)
+    finally:
+        progress.done()
     return recipe, target, plan
 
 

@@ -81,7 +81,7 @@ def _safe_plan(rule: Rule, tree: Tree) -> Outcome:
         return Outcome(Status.CONFLICT, f"rule failed: {type(exc).__name__}: {exc}")
 
 
-def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=()) -> Plan:
+def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> Plan:
     skip, only = set(skip), set(only)
     known = {r.id for r in recipe.rules()}
     for rid in skip | only:
@@ -97,6 +97,8 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=()) -> Plan:
         results: list[RuleResult] = []
         outcomes: dict[str, Outcome] = {}
         for rule in step.rules:
+            if progress:
+                progress(f"plan: {rule.id}")
             outcome = _gate(rule, status_of) or _safe_plan(rule, current)
             outcome = _select(rule, outcome, skip, only)
             outcomes[rule.id] = outcome
