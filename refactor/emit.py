@@ -119,11 +119,10 @@ def _write_outputs(plan: Plan, repo_dir: Path, base: str, tip: str, out: Path) -
             old.unlink()
     written: list[str] = []
     if tip != base:
-        names = gitutil.run(repo_dir, "format-patch", "--quiet", "-o", str(out),
-                            f"{base}..{tip}").decode().split()
+        # format-patch prints the name of each file it writes, one a line.
+        names = gitutil.run(repo_dir, "format-patch", "-o", str(out),
+                            f"{base}..{tip}").decode().splitlines()
         written += [str(Path(n)) for n in names]
-        if not names:  # --quiet hides the names on some git versions
-            written += sorted(str(p) for p in out.iterdir() if PATCH_NAME.match(p.name))
     diff_path = out / f"{plan.recipe.name}.diff"
     # Every line of each touched file as context, as Phabricator reviews want.
     full = gitutil.run(repo_dir, "diff", "--no-color", "-U99999999", base, tip) if tip != base \
