@@ -43,10 +43,23 @@ def check_out_writable(out: Path) -> None:
         raise UsageError(f"cannot write to --out {out}: {probe} is not writable")
 
 
+def check_strategy(name: str, option: str = "--build") -> None:
+    """Refuse an unknown --build before any work is done."""
+    if name == "none":
+        return
+    from refactor.buildtest import choose_strategy
+
+    try:
+        choose_strategy(name)
+    except ValueError as exc:
+        raise UsageError(f"{option} {name}: {exc}") from None
+
+
 def cmd_apply(args) -> int:
     # Absolute: git runs inside the tree, and must not write the series there.
     out = (Path(args.out) if args.out else default_out(args.recipe)).absolute()
     check_out_writable(out)
+    check_strategy(args.build)
     recipe, target, plan = _planned(args)
     colour = use_colour(sys.stdout) and not args.json
 
@@ -189,6 +202,7 @@ def cmd_inspect(args) -> int:
 def cmd_replay(args) -> int:
     from refactor.replay import replay
 
+    check_strategy(args.build)
     return replay(args)
 
 
@@ -199,6 +213,7 @@ def cmd_build_test(args) -> int:
     if not tree.is_dir():
         raise UsageError(f"tree {tree} is not a directory")
     recipe = get_recipe(args.recipe)
+    check_strategy(args.strategy, "--strategy")
     files = sorted({f for r in recipe.rules() for f in r.files})
     results = build_test_command(tree, args.strategy, files)
     data = [r.to_json() for r in results]

@@ -153,6 +153,10 @@ def test_bad_inputs_get_one_line_and_exit_2(tmp_path, fixture_repo):
     one_line_error(run_cli("apply", "--tree", str(src), "--out", str(f / "sub")),
                    needle="cannot write to --out")
     one_line_error(run_cli("apply", "--bogus"), needle="unrecognized")
+    one_line_error(run_cli("apply", "--tree", str(src), "--build", "bogus", "--out", str(out)),
+                   needle="--build bogus")
+    one_line_error(run_cli("replay", "--tree", str(src), "--rev", "HEAD", "--build", "cmd:"),
+                   needle="--build cmd:")
     one_line_error(run_cli("apply", "--tree", str(src), "--skip", "no-such-rule",
                            "--out", str(out)), needle="no rule")
     assert not out.exists()
