@@ -188,6 +188,12 @@ def _ordered_callees(cf: CFile, item: Item) -> list[str]:
     return list(dict.fromkeys(name for name, _ in _calls(cf, item.node)))
 
 
+def _command_set_header(cf: CFile) -> bool:
+    """Whether an ipc.h is upstream's registry of named IPC commands (2022 on)."""
+    return bool(cf.macros().get("IPC_COMMAND") or cf.idents("ipc_cmd_set")
+                or any(i.kind == "tag" for i in cf.idents("ipc_command")))
+
+
 def _ipc_c_recognised(cf: CFile) -> str | None:
     """Why an existing ipc.c counts as the socket code, or None."""
     names = {f.name for f in _functions(cf)}
@@ -744,6 +750,13 @@ class IpcExtract(Rule):
             return Conflict(f"{IPC_C} exists but holds no socket code this rule knows "
                             "(no init_ipc(), IPC_COMMAND() or socket()); not making a second one")
         if tree.exists(IPC_H):
+            hdr = tree.view(IPC_H, CFile)
+            if hdr is not None and _command_set_header(hdr):
+                # FreeBSD main since 2022: the socket stays in snapshot.c by design.
+                return NotApplicable(
+                    f"{IPC_H} is upstream's IPC_COMMAND() set of nvlist commands, and "
+                    f"upstream keeps the socket that serves it in {SNAPSHOT_C}: nothing to "
+                    "move, since this recipe's ipc.h would clash with upstream's")
             return Conflict(f"{IPC_H} exists without {IPC_C}; cannot tell whose it is")
         cf = tree.view(SNAPSHOT_C, CFile)
         if cf is None:
@@ -1148,6 +1161,10 @@ class BhyverunInitIpc(Rule):
         if not old and not new:
             return Conflict(f"{BHYVERUN_C} calls neither init_checkpoint_thread() nor "
                             "init_ipc(): cannot tell where the socket is started")
+        if old:
+            kept = self.upstream_ipc_c(tree)
+            if kept is not None:
+                return kept
         for use in old:
             node = cf.tree.root_node.descendant_for_byte_range(use.start, use.end)
             stmt = _statement_of(node)
@@ -1175,6 +1192,32 @@ class BhyverunInitIpc(Rule):
             return AlreadyApplied(f"{BHYVERUN_C} already starts the socket through "
                                   f"{new[0].name}() and includes ipc.h")
         return Edits(changes, "calls init_snapshot() and init_ipc() from main()")
+
+    @staticmethod
+    def upstream_ipc_c(tree: Tree) -> Outcome | None:
+        """Leave the call alone when an ipc.c of upstream's, without init_ipc(), exists.
+
+        Rewriting it would name init_ipc() and init_snapshot(), which such a
+        tree does not have (upstream's ipc.c starts its socket with
+        init_ipc_thread(), and its snapshot.c sets its locks up statically).
+        """
+        ipc = tree.view(IPC_C, CFile)
+        if ipc is None:
+            return None  # ipc-extract writes ipc.c, with init_ipc(), in this step
+        names = {f.name for f in _functions(ipc)}
+        if "init_ipc" in names:
+            return None
+        starter = ("starts its socket with init_ipc_thread()" if "init_ipc_thread" in names
+                   else "has no init_ipc()")
+        snap = tree.view(SNAPSHOT_C, CFile)
+        if snap is not None and snap.function("init_checkpoint_thread") is not None:
+            return NotApplicable(
+                f"{IPC_C} is upstream's own and {starter}; {BHYVERUN_C} calls "
+                f"init_checkpoint_thread(), which {SNAPSHOT_C} still defines, so the call stays")
+        return NotApplicable(
+            f"{BHYVERUN_C} calls init_checkpoint_thread(), but {SNAPSHOT_C} defines no "
+            f"init_checkpoint_thread() and upstream's {IPC_C} {starter}: that call needs a "
+            "person, since this recipe's init_ipc() does not exist in this tree")
 
     def include_edit(self, cf: CFile) -> Edit | None | str:
         incs = cf.includes()
