@@ -24,11 +24,10 @@ def parse_problems(path: str, data: bytes) -> list[str]:
     parser = _format_parser(path)
     if parser is None:
         return []
-    try:
-        parser(data, path)
-    except ValueError as exc:
-        return [f"{path}: {exc}"]
-    return []
+    # The format views record what they cannot make sense of instead of raising,
+    # as "line N: what"; give it the C form "path:N: what" so lines compare alike.
+    return [re.sub(r"^line (\d+): ", rf"{path}:\1: ", problem) if problem.startswith("line ")
+            else f"{path}: {problem}" for problem in parser(data, path).problems]
 
 
 def _format_parser(path: str):

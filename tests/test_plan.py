@@ -80,3 +80,21 @@ def test_an_old_parse_error_does_not_block(tmp_path):
     tree = tree_of(tmp_path, {"a.c": b"int x = ;\nint old;\n"})
     plan = plan_recipe(toy_recipe([Rename("r", "a.c", "old", "new")]), tree)
     assert plan.rule_results()[0].status == Status.APPLIED
+
+
+def test_a_rule_that_unbalances_an_mtree_spec_is_a_conflict(tmp_path):
+    spec = b"/set type=dir uname=root gname=wheel mode=0755\n.\n    run\n    ..\n..\n"
+    tree = tree_of(tmp_path, {"etc/mtree/BSD.var.dist": spec})
+    rule = Rename("breaker", "etc/mtree/BSD.var.dist", "    ..\n", "")
+    plan = plan_recipe(toy_recipe([rule]), tree)
+    assert [r.rule.id for r in plan.conflicts] == ["breaker"]
+    assert "BSD.var.dist" in plan.conflicts[0].reason
+
+
+def test_an_old_mtree_fault_above_an_edit_does_not_block(tmp_path):
+    # The stray `..` on line 2 is upstream's; the rule adds a line above it.
+    spec = b"/set type=dir\n..\n.\n    run\n    ..\n..\n"
+    tree = tree_of(tmp_path, {"etc/mtree/BSD.var.dist": spec})
+    rule = Rename("adder", "etc/mtree/BSD.var.dist", "/set type=dir\n", "/set type=dir\n#\n")
+    plan = plan_recipe(toy_recipe([rule]), tree)
+    assert plan.rule_results()[0].status == Status.APPLIED, plan.rule_results()[0].reason
