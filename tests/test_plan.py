@@ -3,6 +3,7 @@ from toy import AppendLine, Create, Rename, toy_recipe
 from refactor.plan import plan_recipe
 from refactor.rule import Status
 from refactor.tree import Tree
+from refactor.validate import parse_problems
 
 
 def tree_of(tmp_path, files):
@@ -92,9 +93,10 @@ def test_a_rule_that_unbalances_an_mtree_spec_is_a_conflict(tmp_path):
 
 
 def test_an_old_mtree_fault_above_an_edit_does_not_block(tmp_path):
-    # The stray `..` on line 2 is upstream's; the rule adds a line above it.
-    spec = b"/set type=dir\n..\n.\n    run\n    ..\n..\n"
+    # The stray `..` at the end is upstream's; the rule adds a line above it.
+    spec = b"/set type=dir\n.\n    run\n    ..\n..\n..\n"
     tree = tree_of(tmp_path, {"etc/mtree/BSD.var.dist": spec})
+    assert parse_problems("etc/mtree/BSD.var.dist", spec)  # the fault is really there
     rule = Rename("adder", "etc/mtree/BSD.var.dist", "/set type=dir\n", "/set type=dir\n#\n")
     plan = plan_recipe(toy_recipe([rule]), tree)
     assert plan.rule_results()[0].status == Status.APPLIED, plan.rule_results()[0].reason
