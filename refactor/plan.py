@@ -9,10 +9,10 @@ rule has planned without conflict.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from refactor.edits import EditSet
-from refactor.errors import EditConflict
+from refactor.errors import EditConflict, UsageError
 from refactor.recipe import Recipe, Step
 from refactor.rule import Outcome, Rule, Status
 from refactor.tree import Tree
@@ -86,8 +86,6 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
     known = {r.id for r in recipe.rules()}
     for rid in skip | only:
         if rid not in known:
-            from refactor.errors import UsageError
-
             raise UsageError(f"recipe {recipe.name} has no rule {rid!r}")
 
     status_of: dict[str, RuleResult] = {}
@@ -142,9 +140,9 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
 
 
 def _tag(changes, rule_id):
-    from dataclasses import replace
-
-    return [c if c.rule else replace(c, rule=rule_id) for c in changes]
+    # Every change carries the id of the rule that planned it, so an overlap
+    # names the two rules whatever their helpers wrote into Edit.rule.
+    return [replace(c, rule=rule_id) for c in changes]
 
 
 def _select(rule: Rule, outcome: Outcome, skip: set, only: set) -> Outcome:
