@@ -36,3 +36,10 @@ def split_lines(text: str) -> list[Line]:
         lines.append(Line(pos, nl, nl + 1, text[pos:nl]))
         pos = nl + 1
     return lines
+
+
+def tab_column(text: str, col: int = 0) -> int:
+    """The display column after `text` when it starts at `col`, with 8-column tabs."""
+    for ch in text:
+        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
+    return col

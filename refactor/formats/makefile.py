@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from refactor.edits import Edit, insert, replace
-from refactor.formats.lines import split_lines
+from refactor.formats.lines import split_lines, tab_column
 
 
 class MakefileError(ValueError):
@@ -27,12 +27,6 @@ class MakefileError(ValueError):
 def _continued(content: str) -> bool:
     # An odd number of trailing backslashes continues the line.
     return (len(content) - len(content.rstrip("\\"))) % 2 == 1
-
-
-def _tab_col(s: str, col: int = 0) -> int:
-    for ch in s:
-        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
-    return col
 
 
 def _squeeze(s: str) -> str:
@@ -274,14 +268,14 @@ class BsdMakefile:
                 gap = content[w.end - ln.start:-1]
                 if gap.strip():
                     continue  # a comment or a second word: no alignment to learn
-                cols.append(_tab_col(content[:-1]))
+                cols.append(tab_column(content[:-1]))
                 tabbed = tabbed or "\t" in gap
         if not cols:
             return " "
         target = Counter(cols).most_common(1)[0][0]
         if tabbed:
             pad = "\t"
-            while _tab_col(pad, col) < target:
+            while tab_column(pad, col) < target:
                 pad += "\t"
             return pad
         return " " * max(1, target - col)
@@ -321,11 +315,11 @@ class BsdMakefile:
             indent = "\t"
         if before is not None:
             line = indent + word
-            text = line + self._backslash_pad(a, _tab_col(line)) + "\\" + eol
+            text = line + self._backslash_pad(a, tab_column(line)) + "\\" + eol
             return insert(self.path, ref_line.start, text, rule)
         # Append after the last word: it gains a backslash, the new word ends the list.
         last_line = self.text[ref_line.start:ref.end]
-        pad = self._backslash_pad(a, _tab_col(last_line))
+        pad = self._backslash_pad(a, tab_column(last_line))
         return insert(self.path, ref.end, f"{pad}\\{eol}{indent}{word}", rule)
 
     def remove_word(self, var: str, word: str, condition: str | None = None,

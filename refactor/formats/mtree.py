@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refactor.edits import Edit, insert
-from refactor.formats.lines import Line, split_lines
+from refactor.formats.lines import Line, split_lines, tab_column
 
 
 class MtreeError(ValueError):
@@ -70,13 +70,6 @@ class MtreeEntry:
             if c.name == name:
                 return c
         return None
-
-
-def _tab_col(s: str) -> int:
-    col = 0
-    for ch in s:
-        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
-    return col
 
 
 class MtreeSpec:
@@ -233,7 +226,7 @@ class MtreeSpec:
         gap = line[len(ref.indent) + len(ref.name):ref.option_col]
         if "\t" in gap:
             return "\t"
-        width = _tab_col(line[:ref.option_col]) - _tab_col(ref.indent)
+        width = tab_column(line[:ref.option_col]) - tab_column(ref.indent)
         return " " * max(1, width - len(name))
 
     def _all_entries(self) -> Iterator[MtreeEntry]:

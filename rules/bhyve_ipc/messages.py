@@ -17,6 +17,7 @@ from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import calls, walk
 from refactor.c.nodes import node_text as text
 from refactor.edits import Edit, insert, replace
+from refactor.formats.lines import tab_column
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
 from refactor.tree import Tree
 
@@ -175,10 +176,7 @@ def rename_idents(cf: CFile, path: str, renames: dict[tuple[str, str], str], rul
 
 def column(data: bytes, pos: int) -> int:
     """Display column of `pos`, with 8-column tabs."""
-    col = 0
-    for ch in data[data.rfind(b"\n", 0, pos) + 1 : pos]:
-        col = (col // 8 + 1) * 8 if ch == 9 else col + 1
-    return col
+    return tab_column(data[data.rfind(b"\n", 0, pos) + 1 : pos].decode("latin-1"))
 
 
 def indent_of(data: bytes, pos: int) -> str:
