@@ -7,8 +7,10 @@ decoded for storage: Latin-1 files, CRLF and a missing final newline survive.
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Callable, Mapping
+import posixpath
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,6 +24,10 @@ class Source:
         raise NotImplementedError
 
     def describe(self) -> str:
+        raise NotImplementedError
+
+    def listdir(self, dir: str) -> tuple[list[str], list[str]] | None:
+        """(files, subdirectories) directly in `dir` ("" is the root), None when no such dir."""
         raise NotImplementedError
 
 
@@ -40,6 +46,28 @@ class DirSource(Source):
 
     def describe(self) -> str:
         return str(self.root)
+
+    def listdir(self, dir: str) -> tuple[list[str], list[str]] | None:
+        base = self.root / dir if dir else self.root
+        files: list[str] = []
+        dirs: list[str] = []
+        try:
+            with os.scandir(base) as it:
+                for entry in it:
+                    if entry.name == ".git":
+                        continue
+                    try:
+                        if entry.is_dir():
+                            dirs.append(entry.name)
+                        elif entry.is_file():
+                            files.append(entry.name)
+                    except OSError:
+                        continue
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError:
+            return None
+        return files, dirs
 
 
 class GitSource(Source):
@@ -64,6 +92,15 @@ class GitSource(Source):
 
     def describe(self) -> str:
         return f"{self.repo.working_tree_dir}@{self.commit.hexsha[:12]}"
+
+    def listdir(self, dir: str) -> tuple[list[str], list[str]] | None:
+        try:
+            obj = self.commit.tree[dir] if dir else self.commit.tree
+        except KeyError:
+            return None
+        if obj.type != "tree":
+            return None
+        return [b.name for b in obj.blobs], [t.name for t in obj.trees]
 
 
 def norm(path: str) -> str:
@@ -129,3 +166,71 @@ class Tree:
 
     def describe(self) -> str:
         return self.source.describe()
+
+    def list(self, dir: str = "") -> list[str]:
+        """Tree-relative paths of the files directly in `dir`, changes included, sorted.
+
+        Subdirectories are not listed; `subdirs()` names them.
+        """
+        files, _ = self._listing(dir)
+        return files
+
+    def subdirs(self, dir: str = "") -> list[str]:
+        """Names of the subdirectories of `dir` (one listing, no walk), changes included."""
+        _, dirs = self._listing(dir)
+        return dirs
+
+    def walk(self, dir: str = "") -> Iterator[str]:
+        """Every file under `dir`, depth first, in sorted order."""
+        files, dirs = self._listing(dir)
+        yield from files
+        for d in dirs:
+            yield from self.walk(f"{dir}/{d}" if dir else d)
+
+    def glob(self, pattern: str) -> list[str]:
+        """Files matching a tree-relative pattern: `*` and `?` stay within one path
+        component, `**` matches any number of directories (`usr.sbin/**/*.c`)."""
+        parts = norm(pattern).split("/")
+        found: list[str] = []
+        self._glob("", parts, found)
+        return sorted(set(found))
+
+    def _glob(self, dir: str, parts: list[str], found: list[str]) -> None:
+        head, rest = parts[0], parts[1:]
+        join = (lambda n: f"{dir}/{n}" if dir else n)  # noqa: E731
+        if head == "**":
+            if rest:
+                self._glob(dir, rest, found)
+            else:
+                found.extend(self.walk(dir))
+            for d in self.subdirs(dir):
+                self._glob(join(d), parts, found)
+            return
+        files, dirs = self._listing(dir)
+        if not rest:
+            found.extend(f for f in files if fnmatch.fnmatchcase(posixpath.basename(f), head))
+            return
+        for d in dirs:
+            if fnmatch.fnmatchcase(d, head):
+                self._glob(join(d), rest, found)
+
+    def _listing(self, dir: str) -> tuple[list[str], list[str]]:
+        dir = "" if dir in ("", ".") else norm(dir)
+        key = ("listdir", dir)
+        if key not in self._cache:
+            self._cache[key] = self.source.listdir(dir)
+        listed = self._cache[key]
+        files, dirs = (set(listed[0]), set(listed[1])) if listed else (set(), set())
+        prefix = dir + "/" if dir else ""
+        for path, data in self.changes.items():
+            if not path.startswith(prefix):
+                continue
+            rest = path[len(prefix):]
+            if "/" in rest:
+                if data is not None:
+                    dirs.add(rest.split("/", 1)[0])
+            elif data is None:
+                files.discard(rest)
+            else:
+                files.add(rest)
+        return sorted(prefix + f for f in files), sorted(dirs)

@@ -49,3 +49,39 @@ def test_git_tree_reads_the_commit_not_the_worktree(tmp_path):
     target = open_target(tmp_path)
     assert target.is_git
     assert target.tree.read("f.c") == b"committed\n"
+
+
+def _listing_tree(tmp_path):
+    for rel in ("a.c", "d/b.c", "d/c.h", "d/e/f.c", "d/e/g.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    return tmp_path
+
+
+def _check_listing(tree):
+    assert tree.list("") == ["a.c"]
+    assert tree.list("d") == ["d/b.c", "d/c.h"]
+    assert tree.subdirs("d") == ["e"]
+    assert tree.list("nowhere") == []
+    assert tree.glob("d/*.c") == ["d/b.c"]
+    assert tree.glob("**/*.c") == ["a.c", "d/b.c", "d/e/f.c"]
+    assert tree.glob("d/**") == ["d/b.c", "d/c.h", "d/e/f.c", "d/e/g.txt"]
+    changed = tree.with_changes({"d/new.c": b"n", "d/b.c": None, "z/y.c": b"y"})
+    assert changed.list("d") == ["d/c.h", "d/new.c"]
+    assert changed.subdirs("") == ["d", "z"]
+    assert changed.glob("**/*.c") == ["a.c", "d/e/f.c", "d/new.c", "z/y.c"]
+
+
+def test_list_and_glob_on_a_directory(tmp_path):
+    _check_listing(Tree.from_dir(_listing_tree(tmp_path)))
+
+
+def test_list_and_glob_on_a_git_commit_ignore_the_worktree(tmp_path):
+    root = _listing_tree(tmp_path)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "c")
+    (root / "untracked.c").write_bytes(b"u")
+    target = open_target(root)
+    assert target.is_git
+    _check_listing(target.tree)

@@ -19,7 +19,7 @@ from pathlib import Path
 from refactor.buildtest.config import BuildDir, Config, configurations, evaluate
 from refactor.buildtest.diagnostics import Diagnostic
 from refactor.buildtest.headers import HeaderSearch
-from refactor.tree import DirSource, GitSource, Tree
+from refactor.tree import Tree
 
 
 @dataclass
@@ -47,23 +47,7 @@ class Plan:
 
 def list_subdirs(tree: Tree, dir: str) -> list[str]:
     """Names of the subdirectories of `dir` (one directory listing, no walk)."""
-    names: set[str] = set()
-    src = tree.source
-    if isinstance(src, DirSource):
-        base = src.root / dir if dir else src.root
-        if base.is_dir():
-            names |= {p.name for p in base.iterdir() if p.is_dir() and p.name != ".git"}
-    elif isinstance(src, GitSource):
-        try:
-            obj = src.commit.tree[dir] if dir else src.commit.tree
-            names |= {t.name for t in obj.trees}
-        except KeyError:
-            pass
-    prefix = dir + "/" if dir else ""
-    for path, data in tree.changes.items():
-        if data is not None and path.startswith(prefix) and "/" in path[len(prefix):]:
-            names.add(path[len(prefix):].split("/", 1)[0])
-    return sorted(names)
+    return tree.subdirs(dir)
 
 
 def _has_makefile(tree: Tree, dir: str) -> bool:

@@ -95,13 +95,8 @@ def _reader_and_files(tree, files: Iterable[str]):
     if isinstance(tree, Mapping):
         return (lambda p: tree.get(p)), list(tree.keys())
     listing: list[str] = []
-    root = getattr(getattr(tree, "source", None), "root", None)
-    if root is not None:
-        for d in sorted({os.path.dirname(f) for f in files}):
-            full = os.path.join(str(root), d)
-            if os.path.isdir(full):
-                listing += [f"{d}/{n}" if d else n for n in sorted(os.listdir(full))
-                            if n.endswith((".c", ".h"))]
+    for d in sorted({os.path.dirname(f) for f in files}):
+        listing += [f for f in tree.list(d) if f.endswith((".c", ".h"))]
     # Files the change created or deleted are in tree.changes.
     listing += list(getattr(tree, "changes", {}) or {})
     return tree.read, listing
