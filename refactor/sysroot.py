@@ -32,7 +32,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from refactor.buildtest.config import variables
 from refactor.tree import Tree
 
 INCLUDEDIR = "/usr/include"
@@ -186,6 +185,8 @@ def _library(root: Sysroot, name: str, dir: str) -> Library | None:
             home, prefix = _NO_MAKEFILE_HOMES[dir]
             return _loose_library(root.tree, home, prefix, name)
         return None
+    from refactor.buildtest.config import variables  # not at the top: buildtest imports us
+
     got = variables(root.tree, dir, preset={"INCLUDEDIR": INCLUDEDIR,
                                              "MACHINE": root.arch, "MACHINE_ARCH": root.arch,
                                              "MACHINE_CPUARCH": root.arch})
@@ -233,6 +234,8 @@ def _installed_prefix(target: str) -> str | None:
 
 def kernel_dirs(tree: Tree, arch: str = "amd64") -> tuple[list[tuple[str, str]], list[str]]:
     """(installed prefix, tree dir) for libc and kernel headers, in search order."""
+    from refactor.buildtest.config import variables  # not at the top: buildtest imports us
+
     notes: list[str] = []
     dirs: list[tuple[str, str]] = [("", "include")]
     got = variables(tree, "include", preset={"MACHINE": arch, "MACHINE_ARCH": arch,
