@@ -403,15 +403,16 @@ def _make(before: Tree, after: Tree, touched: list[str], tmp_root: Path,
             sides.get("after", ([], 0))[0], [c.label for c in configs], failed)
 
 
-def build_test_command(tree_dir: Path, strategy: str = "auto",
+def build_test_command(tree_dir: Path, strategy: str | BuildStrategy = "auto",
                        files: list[str] | None = None, log_dir: Path | None = None,
                        recipe: str | None = None) -> list[BuildResult]:
     """`refactor build-test --tree DIR`: check a plain tree as it is.
 
     The files are `files`, or else every file the recipe's rules read (all
     recipes when `recipe` is None) that the tree has.  There is no before-state,
-    so every diagnostic counts.  `strategy` may be "all": one result for each
-    strategy that can run here, which is how their times are compared.
+    so every error counts, and a unit stopped by a missing header is unchecked.
+    `strategy` may be "all": one result for each strategy that can run here,
+    which is how their times are compared.
     """
     tree = Tree.from_dir(tree_dir)
     if files is None:
@@ -420,12 +421,12 @@ def build_test_command(tree_dir: Path, strategy: str = "auto",
         files = list(dict.fromkeys(f for r in chosen for rule in r.rules() for f in rule.files))
     files = [f for f in files if tree.exists(f)]
     log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="build-test-logs-"))
-    names = [s for s in ("make", "cross", "host", "parse") if available(s)[0]] \
-        if strategy == "all" else [strategy]
-    return [run_build_test(None, tree, files, s, log_dir,
-                           worktree=Path(tree_dir) if s == "make" or s.startswith("cmd:")
-                           else None)
-            for s in names]
+    runs = [BuildStrategy.choose(s) for s in ("make", "cross", "host", "parse")
+            if available(s)[0]] if strategy == "all" else [BuildStrategy.of(strategy)]
+    return [s.run(None, tree, files, log_dir,
+                  worktree=Path(tree_dir) if s.name == "make" or s.name.startswith("cmd:")
+                  else None)
+            for s in runs]
 
 
 def tool_versions() -> dict[str, str]:
