@@ -88,7 +88,8 @@ class Sysroot:
     notes: list[str] = field(default_factory=list)
     _headers: dict[str, str] = field(default_factory=dict)  # from libraries read so far
     _indexed: bool = False
-    read: dict[str, bytes | None] = field(default_factory=dict)  # Makefiles read
+    makefiles: dict[str, bytes | None] = field(default_factory=dict)  # as read
+    generated: dict[str, bytes] = field(default_factory=dict)  # tree path -> made header
 
     def resolve(self, name: str) -> str | None:
         """The tree path that `#include <name>` finds after `make includes`."""
@@ -120,6 +121,27 @@ class Sysroot:
                 if path.endswith(".h"):
                     out[prefix + posixpath.relpath(path, home)] = path
         return out
+
+    def file(self, path: str) -> bytes | None:
+        """A tree file, or a header the build generates (see generate())."""
+        return self.generated.get(path) if path in self.generated else self.tree.read(path)
+
+    def generate(self, dir: str, search: list[str], target: str, template: str,
+                 commands: list[str]) -> str | None:
+        """A header the library's Makefile makes from a template with sed
+        (opensslconf.h from opensslconf.h.in), added to the Tree as an in-memory
+        file at the path the object dir would hold it: <dir>/<target>."""
+        from refactor.buildtest.config import run_sed
+
+        src = next((p for p in (posixpath.join(s, template) for s in search)
+                    if self.tree.exists(p)), None)
+        data = run_sed(commands, self.tree.read(src) or b"") if src else None
+        if data is None:
+            self.notes.append(f"{dir}: cannot make {target} from {template}")
+            return None
+        path = posixpath.join(dir, target)
+        self.generated[path] = data
+        return path
 
     def add_library(self, name: str) -> Library | None:
         if name in self.libraries:
@@ -157,8 +179,8 @@ class Sysroot:
     def digest(self) -> str:
         """Content hash of every Makefile this layout was read from."""
         h = hashlib.sha256(self.arch.encode())
-        for path in sorted(self.read):
-            data = self.read[path]
+        for path in sorted(self.makefiles):
+            data = self.makefiles[path]
             h.update(path.encode() + b"\0" + (data if data is not None else b"\1missing"))
         return h.hexdigest()
 
@@ -179,8 +201,8 @@ def library_dir(tree: Tree, name: str) -> str:
 def _library(root: Sysroot, name: str, dir: str) -> Library | None:
     """A library's INCS from its Makefile, each found like a source (dir, then .PATH)."""
     mk = posixpath.join(dir, "Makefile")
-    root.read[mk] = root.tree.read(mk)
-    if root.read[mk] is None:
+    root.makefiles[mk] = root.tree.read(mk)
+    if root.makefiles[mk] is None:
         if dir in _NO_MAKEFILE_HOMES:
             home, prefix = _NO_MAKEFILE_HOMES[dir]
             return _loose_library(root.tree, home, prefix, name)
@@ -192,7 +214,7 @@ def _library(root: Sysroot, name: str, dir: str) -> Library | None:
                                              "MACHINE_CPUARCH": root.arch})
     if got is None:
         return None
-    vars_, paths = got
+    vars_, paths = got.vars, got.path
     groups = ["INCS"] + vars_.get("INCSGROUPS", "").split()
     headers: list[tuple[str, str]] = []
     search = [dir] + paths
@@ -206,6 +228,8 @@ def _library(root: Sysroot, name: str, dir: str) -> Library | None:
         for word in vars_.get(group, "").split():
             found = next((p for p in (posixpath.normpath(posixpath.join(s, word)) if s else word
                                       for s in search) if root.tree.exists(p)), None)
+            if found is None and word in got.generated:
+                found = root.generate(dir, search, word, *got.generated[word])
             if found is None:
                 root.notes.append(f"{dir}: INCS {word} not in the tree")
                 continue
@@ -242,7 +266,7 @@ def kernel_dirs(tree: Tree, arch: str = "amd64") -> tuple[list[tuple[str, str]],
                                              "MACHINE_CPUARCH": arch}) \
         if tree.exists("include/Makefile") else None
     if got is not None:
-        vars_, _ = got
+        vars_ = got.vars
         for var in ("LDIRS", "LSUBDIRS", "LSUBSUBDIRS"):
             for d in vars_.get(var, "").split():
                 dirs.append((d + "/", f"sys/{d}"))
@@ -274,7 +298,7 @@ def sysroot_for(tree: Tree, arch: str = "amd64", libs: list[str] | tuple[str, ..
         return hit
     dirs, notes = kernel_dirs(tree, arch)
     root = Sysroot(tree, arch, list(libs), dirs, notes=notes)
-    root.read["include/Makefile"] = key_mk[0]
+    root.makefiles["include/Makefile"] = key_mk[0]
     for name in libs:
         if root.add_library(name) is None:
             root.notes.append(f"LIBADD {name}: no {library_dir(tree, name)} in the tree")
@@ -306,7 +330,7 @@ def stage_headers(tree: Tree, arch: str = "amd64", libs: list[str] | tuple[str, 
     h = hashlib.sha256(root.digest().encode())
     blobs: dict[str, bytes] = {}
     for name in sorted(installed):
-        data = tree.read(installed[name])
+        data = root.file(installed[name])
         if data is None:
             continue
         blobs[name] = data

@@ -120,12 +120,12 @@ class Job:
     build: BuildDir
 
 
-def _key(tc: Toolchain, flags: list[str], tu: str, tree: Tree, files, edges) -> str:
+def _key(tc: Toolchain, flags: list[str], tu: str, read, files, edges) -> str:
     h = hashlib.sha256()
     for part in [tc.name, *tc.argv[1:], "\0", *flags, "\0", tu]:
         h.update(part.encode() + b"\0")
     for path in sorted(files):
-        data = tree.read(path) or b""
+        data = read(path) or b""
         h.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
     for edge in sorted(edges, key=repr):
         h.update(repr(edge).encode())
@@ -156,13 +156,13 @@ def compile_side(tc: Toolchain, tree: Tree, side: str, jobs: list[Job], touched:
         files, edges = search.closure_edges([job.tu])
         flags = bd.cflags + bd.warn_flags() + \
             [f"-I{d}" if d else "-I." for d in bd.include_dirs]
-        key = _key(tc, flags, job.tu, tree, files, edges)
+        key = _key(tc, flags, job.tu, search.read, files, edges)
         hit = cache.get(key, job.tu, job.label)
         if hit is not None:
             done[n] = hit
             res.log.append(f"## {side} [{job.label}] {job.tu}: reused (unchanged input)")
             continue
-        work.put(tree, list(files))
+        work.put(search.read, list(files))
         work.install(search.installed_names(files))
         obj = objdir / f"{n}.o"
         argv = list(tc.argv) + ["-c", "-gline-tables-only", "-o", str(obj)] + flags

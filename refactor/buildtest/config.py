@@ -26,6 +26,8 @@ from refactor.tree import Tree
 DEFAULT_NO_OPTIONS = {"BHYVE_SNAPSHOT", "OFED", "NETGRAPH_SUPPORT_DISABLED"}
 
 _ASSIGN = re.compile(r"^(?P<var>[A-Za-z_.][\w.${}]*)\s*(?P<op>[+?:!]?=)\s*(?P<val>.*)$")
+# `opensslconf.h: opensslconf.h.in`: a header the build makes from a template.
+_TEMPLATE_RULE = re.compile(r"^([\w.+-]+\.h)\s*:\s*([\w.+-]+\.in)$")
 _VAR = re.compile(r"\$\{([^{}:]+)(?::[^{}]*)?\}|\$\(([^()]+)\)")
 
 
@@ -149,6 +151,9 @@ class _Evaluator:
                                      "MACHINE": "amd64", "MACHINE_ARCH": "amd64",
                                      "MACHINE_CPUARCH": "amd64", "INCLUDEDIR": "/usr/include"}
         self.notes: list[str] = []
+        self.rule: tuple[str, str] | None = None  # the `x.h: x.h.in` rule being read
+        #: header made from a template by sed: target -> (template, sed commands)
+        self.generated: dict[str, tuple[str, list[str]]] = {}
 
     def get(self, name: str) -> str:
         if name.startswith("MK_"):
@@ -246,7 +251,13 @@ def _run(tree: Tree, dir: str, config: Config, preset: dict[str, str] | None = N
             continue
         m = _ASSIGN.match(s)
         if not m:
+            rule = _TEMPLATE_RULE.match(s)
+            if rule:
+                ev.rule = (rule.group(1), rule.group(2))
+            elif ev.rule and s.startswith("sed "):
+                ev.generated.setdefault(ev.rule[0], (ev.rule[1], []))[1].append(s)
             continue
+        ev.rule = None
         var, op, val = ev.expand(m.group("var")), m.group("op"), m.group("val").strip()
         if op == "+=":
             old = ev.vars.get(var, "")
@@ -260,9 +271,19 @@ def _run(tree: Tree, dir: str, config: Config, preset: dict[str, str] | None = N
     return ev, paths
 
 
+@dataclass
+class MakeVars:
+    """What a Makefile sets: variables (expanded), .PATH (tree dirs), and the
+    headers it makes from templates with sed (target -> (template, commands))."""
+
+    vars: dict[str, str]
+    path: list[str]
+    generated: dict[str, tuple[str, list[str]]]
+
+
 def variables(tree: Tree, dir: str, config: Config | None = None,
-              preset: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]] | None:
-    """Every variable `dir/Makefile` sets, expanded, and its .PATH as tree dirs.
+              preset: dict[str, str] | None = None) -> MakeVars | None:
+    """Every variable `dir/Makefile` sets, its .PATH and its generated headers.
 
     `preset` gives variables the Makefile expects from the mk framework
     (INCLUDEDIR, MACHINE); None when there is no Makefile.
@@ -271,8 +292,41 @@ def variables(tree: Tree, dir: str, config: Config | None = None,
     if run is None:
         return None
     ev, paths = run
-    out = {k: ev.expand(v) for k, v in ev.vars.items()}
-    return out, [r for r in (_tree_rel(p) for p in paths) if r is not None]
+    return MakeVars({k: ev.expand(v) for k, v in ev.vars.items()},
+                    [r for r in (_tree_rel(p) for p in paths) if r is not None],
+                    ev.generated)
+
+
+def run_sed(commands: list[str], data: bytes) -> bytes | None:
+    """Apply a Makefile's `sed 's/a/b/; /re/d' ...` lines to a template; None when a
+    command is more than s/// and /re/d, which this does not imitate."""
+    scripts = []
+    for line in commands:
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            return None
+        if len(words) < 2:
+            return None
+        scripts += [c.strip() for c in words[1].split(";") if c.strip()]
+    out = []
+    for raw in data.decode("latin-1").split("\n"):
+        keep = True
+        for c in scripts:
+            sub = re.fullmatch(r"s/((?:[^/\\]|\\.)*)/((?:[^/\\]|\\.)*)/(g?)", c)
+            dele = re.fullmatch(r"/((?:[^/\\]|\\.)*)/d", c)
+            if sub:
+                raw = re.sub(sub.group(1), sub.group(2).replace("\\", "\\\\"), raw,
+                             count=0 if sub.group(3) else 1)
+            elif dele:
+                if re.search(dele.group(1), raw):
+                    keep = False
+                    break
+            else:
+                return None
+        if keep:
+            out.append(raw)
+    return "\n".join(out).encode("latin-1")
 
 
 def evaluate(tree: Tree, dir: str, config: Config) -> BuildDir | None:

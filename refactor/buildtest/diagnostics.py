@@ -236,5 +236,6 @@ class BuildResult:
             text += (f", {self.units} units compiled, {self.linked} linked "
                      f"({self.compiled} compiler runs, {self.reused} reused)")
         if self.unchecked:
-            text += f", {len(self.unchecked)} units could not be compiled"
+            n = len(self.unchecked)
+            text += f", {n} unit{'s' if n != 1 else ''} could not be compiled"
         return text

@@ -27,6 +27,7 @@ import os
 import posixpath
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,8 +73,16 @@ class HeaderSearch:
     def _compiler_has(self, name: str) -> bool:
         return any((d / name).is_file() for d in self.compiler_dirs)
 
+    def read(self, path: str) -> bytes | None:
+        """A tree file, or a header the build generates (opensslconf.h)."""
+        assert self.sysroot is not None
+        try:
+            return self.sysroot.file(path)
+        except ValueError:  # a path that leaves the tree
+            return None
+
     def _tree_ok(self, path: str, name: str) -> bool:
-        if not self.tree.exists(path):
+        if self.read(path) is None:
             return False
         if self.complete or path in self.touched or not path.startswith(_LIBC_HOMES):
             return True
@@ -129,7 +138,7 @@ class HeaderSearch:
             path = todo.pop()
             if path in seen:
                 continue
-            data = self.tree.read(path)
+            data = self.read(path)
             if data is None:
                 continue
             seen[path] = None
@@ -170,11 +179,13 @@ class Workdir:
                 link.symlink_to(os.path.relpath(self.src / path, link.parent))
             self.linked.add(name)
 
-    def put(self, tree: Tree, paths: list[str]) -> None:
+    def put(self, tree: Tree | Callable[[str], bytes | None], paths: list[str]) -> None:
+        """Write `paths` as `tree` (or a reader such as HeaderSearch.read) has them."""
+        read = tree.read if isinstance(tree, Tree) else tree
         for path in paths:
             if path in self.written:
                 continue
-            data = tree.read(path)
+            data = read(path)
             if data is None:
                 continue
             dest = self.src / path
