@@ -114,3 +114,24 @@ def test_error_present_before_the_change_is_preexisting(tmp_path, strategy):
                      "--branch", "strict", "--build", strategy, "--build-strict")
     assert strict.returncode == 1, strict.stdout + strict.stderr
     assert json.loads((tmp_path / "out2" / "report.json").read_text())["exit_status"] == 1
+
+
+@pytest.mark.skipif(not available("cross")[0], reason="ziglang is not installed")
+def test_series_without_ipc_c_in_srcs_would_not_link(tmp_path):
+    """The series moves code into ipc.c; without the rule that adds ipc.c to SRCS,
+    bhyve's objects no longer define what bhyverun.c calls."""
+    src = repo_of(tmp_path)
+    out = tmp_path / "out"
+    res = run_cli("apply", "--tree", str(src), "--out", str(out), "--build", "cross",
+                  "--skip", "makefile-bhyve-ipc-c")
+    assert res.returncode == 1, res.stdout + res.stderr
+    report = json.loads((out / "report.json").read_text())
+    failed = [s["build"] for s in report["steps"] if s["build"] and
+              s["build"]["verdict"] == "fail"]
+    assert failed, report["steps"]
+    links = [d for b in failed for d in b["new"] if "would not link: undefined reference to" in d]
+    assert links, failed
+    assert all(re.match(r"usr\.sbin/bhyve/\S+\.c:\d+: error: would not link: undefined "
+                        r"reference to '\w+' \(\w+\.o\)", d) for d in links), links
+    assert "would not link" in res.stdout
+    assert report["build"]["verdict"] == "fail"

@@ -120,13 +120,25 @@ class Job:
     build: BuildDir
 
 
+_DIGESTS: dict[bytes, bytes] = {}
+
+
+def _digest(data: bytes) -> bytes:
+    hit = _DIGESTS.get(data)
+    if hit is None:
+        if len(_DIGESTS) > 50000:
+            _DIGESTS.clear()
+        hit = _DIGESTS[data] = hashlib.sha256(data).digest()
+    return hit
+
+
 def _key(tc: Toolchain, flags: list[str], tu: str, read, files, edges) -> str:
     h = hashlib.sha256()
     for part in [tc.name, *tc.argv[1:], "\0", *flags, "\0", tu]:
         h.update(part.encode() + b"\0")
     for path in sorted(files):
         data = read(path) or b""
-        h.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
+        h.update(path.encode() + b"\0" + _digest(data))
     for edge in sorted(edges, key=repr):
         h.update(repr(edge).encode())
     return h.hexdigest()

@@ -199,12 +199,35 @@ class _Evaluator:
         return eval("".join(parts), {"__builtins__": {}}, {})  # literals and operators only
 
 
+_RUNS: dict[tuple, tuple[list[tuple[str, str | None]], tuple[_Evaluator, list[str]]]] = {}
+
+
 def _run(tree: Tree, dir: str, config: Config, preset: dict[str, str] | None = None
          ) -> tuple[_Evaluator, list[str]] | None:
-    """Evaluate `dir/Makefile`: (the evaluator with its variables, .PATH dirs)."""
+    """Evaluate `dir/Makefile`: (the evaluator with its variables, .PATH dirs).
+
+    Memoised by the content of the Makefile and of every file it included, so
+    the states of a series (and the library Makefiles read for headers) are
+    evaluated once.  Callers must not change the evaluator.
+    """
     text = tree.text(posixpath.join(dir, "Makefile") if dir else "Makefile")
     if text is None:
         return None
+    key = (dir, config, tuple(sorted((preset or {}).items())), text)
+    hit = _RUNS.get(key)
+    if hit is not None and all(tree.text(p) == t for p, t in hit[0]):
+        return hit[1]
+    read: list[tuple[str, str | None]] = []
+    result = _evaluate_text(tree, dir, config, preset, text, read)
+    if len(_RUNS) > 4096:
+        _RUNS.clear()
+    _RUNS[key] = (read, result)
+    return result
+
+
+def _evaluate_text(tree: Tree, dir: str, config: Config, preset: dict[str, str] | None,
+                   text: str, read: list[tuple[str, str | None]]
+                   ) -> tuple[_Evaluator, list[str]]:
     ev = _Evaluator(dir, config)
     ev.vars.update(preset or {})
     stack: list[list[bool]] = []  # per .if: [this branch active, some branch taken]
@@ -225,6 +248,8 @@ def _run(tree: Tree, dir: str, config: Config, preset: dict[str, str] | None = N
                 # <bsd.prog.mk> and friends are the framework, not the program.
                 inc = _tree_rel(posixpath.join(ev.vars[".CURDIR"], ev.expand(rest.strip('"'))))
                 inc_text = tree.text(inc) if inc is not None else None
+                if inc is not None:
+                    read.append((inc, inc_text))
                 if inc_text is not None:
                     lines[:0] = logical_lines(inc_text)
                     included += 1
@@ -335,7 +360,7 @@ def evaluate(tree: Tree, dir: str, config: Config) -> BuildDir | None:
     if run is None:
         return None
     ev, paths = run
-    bd = BuildDir(dir, notes=ev.notes)
+    bd = BuildDir(dir, notes=list(ev.notes))
     warns = ev.expand(ev.vars.get("WARNS", "6")).strip()
     bd.warns = int(warns) if warns.isdigit() else 6
     bd.libadd = ev.expand(ev.vars.get("LIBADD", "")).split()

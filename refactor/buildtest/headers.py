@@ -38,10 +38,21 @@ _LIBC_HOMES = ("include/", "sys/")
 _INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
 
 
+_INCLUDES_SEEN: dict[bytes, list[tuple[str, str]]] = {}
+
+
 def includes_of(data: bytes) -> list[tuple[str, str]]:
-    """(kind, name) of every #include, in all #if branches: '"' or '<'."""
-    return [(m.group(1).decode(), m.group(2).decode("latin-1").strip())
-            for m in _INCLUDE.finditer(data)]
+    """(kind, name) of every #include, in all #if branches: '"' or '<'.
+
+    Memoised by content: a series reads the same headers for every unit and commit.
+    """
+    hit = _INCLUDES_SEEN.get(data)
+    if hit is None:
+        if len(_INCLUDES_SEEN) > 50000:
+            _INCLUDES_SEEN.clear()
+        hit = _INCLUDES_SEEN[data] = [(m.group(1).decode(), m.group(2).decode("latin-1").strip())
+                                      for m in _INCLUDE.finditer(data)]
+    return hit
 
 
 def complete_headers(tree: Tree) -> bool:

@@ -147,12 +147,17 @@ def link(objects: dict[str, Symbols]) -> LinkResult:
     return LinkResult(len(objects), defined, unresolved)
 
 
-def broken_links(before: LinkResult | None, after: LinkResult) -> list[Reference]:
-    """References that resolved inside the program before and no longer do."""
-    if before is None:
-        return []
+def broken_links(before: LinkResult | None, after: LinkResult,
+                 left_out: dict[str, str] | None = None) -> list[tuple[Reference, str]]:
+    """(reference, why) for each symbol the program needs and no longer has: one it
+    defined before the commit, or one only a source it does not build defines
+    (`left_out`: symbol -> that source, e.g. a new ipc.c missing from SRCS)."""
     out = []
     for sym, refs in sorted(after.unresolved.items()):
-        if sym in before.defined:
-            out += refs
+        if before is not None and sym in before.defined:
+            out += [(r, "") for r in refs]
+        elif left_out and sym in left_out and (
+                before is None or sym not in before.unresolved):
+            out += [(r, f"; {posixpath.basename(left_out[sym])} defines it but is not "
+                        "built into the program") for r in refs]
     return out

@@ -283,7 +283,20 @@ def _compile(tc: Toolchain, before: Tree, after: Tree, touched: list[str], tmp_r
     side_a = compile_side(tc, after, "after",
                           [Job(u.config.label, u.tu, u.after) for u in units_a
                            if u.after is not None], touched, tmp_root, cache)
-    log += side_b.log + side_a.log
+    # Touched sources the program does not build: compiled only to know what they
+    # define, so that a call into one of them (a new file missing from SRCS) is judged.
+    left_out_jobs = [(u.program, Job(u.config.label, tu, u.after))
+                     for tu in touched if tu.endswith(".c") and after.exists(tu)
+                     for u in _one_unit_per_config(units_a)
+                     if posixpath.dirname(tu) == u.program and u.after is not None
+                     and tu not in u.after.srcs]
+    side_x = compile_side(tc, after, "left-out", [j for _, j in left_out_jobs], touched,
+                          tmp_root, cache)
+    left_out: dict[tuple[str, str], dict[str, str]] = {}
+    for (prog, job), res in zip(left_out_jobs, side_x.units, strict=True):
+        for sym in (res.symbols.defined if res.symbols else ()):
+            left_out.setdefault((prog, job.label), {}).setdefault(sym, job.tu)
+    log += side_b.log + side_a.log + side_x.log
     part = _Part(len(plan.units), side_b.diagnostics + plan.missing_diagnostics("before"),
                  side_a.diagnostics + plan.missing_diagnostics("after"),
                  [c.label for c in plan.configs], programs=list(plan.dirs))
@@ -300,16 +313,36 @@ def _compile(tc: Toolchain, before: Tree, after: Tree, touched: list[str], tmp_r
                 log.append(f"# link {prog} [{cfg.label}]: not checked, not every unit compiled")
                 continue
             part.linked += la.objects
-            breaks = broken_links(lb, la) if not plain else []
+            breaks = broken_links(None if plain else lb, la,
+                                  left_out.get((prog, cfg.label)))
             log.append(f"# link {prog} [{cfg.label}]: {la.objects} objects, "
                        f"{len(la.unresolved)} symbols from outside the program"
                        + (f", {len(breaks)} no longer resolved" if breaks else ""))
             part.broken += [Diagnostic(r.file, r.line, f"error: would not link: undefined "
-                                       f"reference to '{r.symbol}' ({r.object})", cfg.label)
-                            for r in breaks]
+                                       f"reference to '{r.symbol}' ({r.object}){why}",
+                                       cfg.label)
+                            for r, why in breaks]
+            # A call into a left-out source that was broken before already is shown
+            # on both sides, so the differential reports it as pre-existing.
+            for sym, refs in (lb.unresolved.items() if lb is not None and not plain else ()):
+                if sym in la.unresolved and sym in left_out.get((prog, cfg.label), {}):
+                    d = Diagnostic(refs[0].file, refs[0].line, f"error: would not link: "
+                                   f"undefined reference to '{sym}' ({refs[0].object})",
+                                   cfg.label)
+                    part.before.append(d)
+                    part.after.append(d)
     part.unchecked = _unchecked(plan, side_b.units, "before") if not plain else []
     part.unchecked += _unchecked(plan, side_a.units, "after", plain)
     return part
+
+
+def _one_unit_per_config(units):
+    """One unit of each (program, configuration): its BuildDir stands for the program's."""
+    seen: dict[tuple[str, str], None] = {}
+    for u in units:
+        if (u.program, u.config.label) not in seen:
+            seen[(u.program, u.config.label)] = None
+            yield u
 
 
 def _link(plan: Plan, prog: str, cfg, side: str, results) -> LinkResult | None:
