@@ -90,6 +90,7 @@ class Sysroot:
     _indexed: bool = False
     makefiles: dict[str, bytes | None] = field(default_factory=dict)  # as read
     generated: dict[str, bytes] = field(default_factory=dict)  # tree path -> made header
+    aliases: dict[str, str] = field(default_factory=dict)  # INCSLINKS: name -> name
 
     def resolve(self, name: str) -> str | None:
         """The tree path that `#include <name>` finds after `make includes`."""
@@ -102,6 +103,8 @@ class Sysroot:
             path = posixpath.join(home, name[len(prefix):]) if home else name[len(prefix):]
             if path != "include/Makefile" and self.tree.exists(path):
                 return path
+        if name in self.aliases and self.aliases[name] != name:
+            return self.resolve(self.aliases[name])
         if name in self._headers:
             return self._headers[name]
         if not self._indexed:
@@ -115,6 +118,10 @@ class Sysroot:
         out: dict[str, str] = {}
         for lib in reversed(list(self.libraries.values())):
             out.update(dict(lib.headers))
+        for name, target in self.aliases.items():
+            path = self.resolve(target) if target != name else None
+            if path is not None:
+                out[name] = path
         # Earlier dirs win, and dirs win over libraries, as in resolve().
         for prefix, home in reversed(self.dirs):
             for path in self.tree.walk(home):
@@ -256,8 +263,11 @@ def _installed_prefix(target: str) -> str | None:
     return None
 
 
-def kernel_dirs(tree: Tree, arch: str = "amd64") -> tuple[list[tuple[str, str]], list[str]]:
-    """(installed prefix, tree dir) for libc and kernel headers, in search order."""
+def kernel_dirs(tree: Tree, arch: str = "amd64", aliases: dict[str, str] | None = None
+                ) -> tuple[list[tuple[str, str]], list[str]]:
+    """(installed prefix, tree dir) for libc and kernel headers, in search order;
+    `aliases` gets include/Makefile's INCSLINKS (installed name -> installed name)."""
+    aliases = aliases if aliases is not None else {}
     from refactor.buildtest.config import variables  # not at the top: buildtest imports us
 
     notes: list[str] = []
@@ -270,9 +280,18 @@ def kernel_dirs(tree: Tree, arch: str = "amd64") -> tuple[list[tuple[str, str]],
         for var in ("LDIRS", "LSUBDIRS", "LSUBSUBDIRS"):
             for d in vars_.get(var, "").split():
                 dirs.append((d + "/", f"sys/{d}"))
+        dirs.append(("crypto/", "sys/crypto"))  # copied by the same loop as LDIRS
     else:
         notes.append("no include/Makefile: every sys/<dir> stands for <dir/..>")
     dirs.append(("machine/", f"sys/{arch}/include"))
+    if got is not None:
+        # INCSLINKS: <sched.h> is a link to <sys/sched.h>, <stdarg.h> to <machine/stdarg.h>.
+        words = got.vars.get("INCSLINKS", "").split()
+        for target, link in zip(words[::2], words[1::2], strict=False):
+            name = _installed_prefix(posixpath.dirname(link))
+            if name is not None:
+                aliases[name + posixpath.basename(link)] = posixpath.normpath(
+                    posixpath.join(name, target))
     if arch in ("amd64", "i386"):
         dirs.append(("x86/", "sys/x86/include"))
     if got is None:
@@ -296,8 +315,9 @@ def sysroot_for(tree: Tree, arch: str = "amd64", libs: list[str] | tuple[str, ..
     hit = _CACHE.get(key)
     if hit is not None and hit.tree is tree:
         return hit
-    dirs, notes = kernel_dirs(tree, arch)
-    root = Sysroot(tree, arch, list(libs), dirs, notes=notes)
+    aliases: dict[str, str] = {}
+    dirs, notes = kernel_dirs(tree, arch, aliases)
+    root = Sysroot(tree, arch, list(libs), dirs, notes=notes, aliases=aliases)
     root.makefiles["include/Makefile"] = key_mk[0]
     for name in libs:
         if root.add_library(name) is None:

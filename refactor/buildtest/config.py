@@ -242,6 +242,22 @@ def _evaluate_text(tree: Tree, dir: str, config: Config, preset: dict[str, str] 
         d = re.match(r"^\.\s*(\w+|-include)\s*(.*)$", s)
         if d:
             word, rest = d.group(1), d.group(2)
+            if word == "for":
+                body, depth = [], 1
+                while lines and depth:
+                    b = lines.pop(0)
+                    inner = re.match(r"^\.\s*(for|endfor)\b", b.strip())
+                    depth += {"for": 1, "endfor": -1}.get(inner.group(1), 0) if inner else 0
+                    if depth:
+                        body.append(b)
+                fm = re.match(r"^(\w+)\s+in\s+(.*)$", rest)
+                if active and fm:
+                    # `.for i in ${LHDRS}`: the body once per word, $i replaced.
+                    var = fm.group(1)
+                    unrolled = [re.sub(r"\$\{" + var + r"\}|\$" + var + r"\b", w, b)
+                                for w in ev.expand(fm.group(2)).split() for b in body]
+                    lines[:0] = unrolled
+                continue
             if word in ("include", "sinclude", "-include") and active and included < 8 \
                     and rest.startswith('"'):
                 # A quoted include is the directory's own Makefile.inc and the like;

@@ -6,7 +6,10 @@ from refactor.sysroot import library_dir, program_libs, stage_headers, sysroot_f
 from refactor.tree import Tree
 
 FILES = {
-    "include/Makefile": "INCS=\tstdio.h\nLDIRS=\tnet sys\nLSUBDIRS=\tdev/pci\n",
+    "include/Makefile": "INCS=\tstdio.h\nLDIRS=\tnet sys\nLSUBDIRS=\tdev/pci\n"
+                        "PHDRS=\tsched.h\n.for i in ${PHDRS}\n"
+                        "INCSLINKS+=\tsys/$i ${INCLUDEDIR}/$i\n.endfor\n",
+    "sys/sys/sched.h": "/* sched */\n",
     "include/stdio.h": "/* stdio */\n",
     "sys/sys/param.h": "/* param */\n",
     "sys/net/if.h": "/* if */\n",
@@ -42,6 +45,7 @@ def test_installed_names_follow_the_makefiles(tmp_path):
     assert "baz" not in root.libraries  # only the program's libraries, until a miss
     assert root.resolve("stdio.h") == "include/stdio.h"
     assert root.resolve("sys/param.h") == "sys/sys/param.h"
+    assert root.resolve("sched.h") == "sys/sys/sched.h"  # INCSLINKS, through a .for loop
     assert root.resolve("net/if.h") == "sys/net/if.h"
     assert root.resolve("dev/pci/pcireg.h") == "sys/dev/pci/pcireg.h"
     assert root.resolve("dev/other/not_installed.h") is None  # not in LSUBDIRS
@@ -69,7 +73,8 @@ def test_stage_headers_lays_out_usr_include_and_reuses_it(tmp_path):
     dest = stage_headers(t, "amd64", ["foo"], cache_dir=tmp_path / "cache")
     got = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.h"))
     assert got == ["bar.h", "baz.h", "dev/pci/pcireg.h", "foo/foo.h", "machine/vmm.h",
-                   "net/if.h", "stdio.h", "sys/param.h", "x86/apicreg.h"]
+                   "net/if.h", "sched.h", "stdio.h", "sys/param.h", "sys/sched.h",
+                   "x86/apicreg.h"]
     assert (dest / "foo/foo.h").read_text() == "/* foo */\n"
     again = stage_headers(t, "amd64", ["foo"], cache_dir=tmp_path / "cache")
     assert again == dest
@@ -86,3 +91,15 @@ def test_library_names():
     assert library_dir(t, "cap_dns") == "lib/libcasper/services/cap_dns"
     assert program_libs(["vmmapi", "md"], ["sys", "lib/libnv", "contrib/libxo"]) == \
         ["vmmapi", "md", "nv", "xo"]
+
+
+def test_generated_header_from_a_template(tmp_path):
+    t = tree(tmp_path, {
+        "lib/libgen/Makefile": "INCS=\tgen.h\nINCSDIR=${INCLUDEDIR}/gen\n\n"
+                               "gen.h: gen.h.in\n\tsed 's/%%ON%%//; /%%OFF%%/d' ${.ALLSRC} > x\n",
+        "lib/libgen/gen.h.in": "%%ON%%#define ON 1\n%%OFF%%#define OFF 1\n#define ALWAYS 1\n",
+    })
+    root = sysroot_for(t, "amd64", ["gen"])
+    path = root.resolve("gen/gen.h")
+    assert path == "lib/libgen/gen.h" and not t.exists(path)
+    assert root.file(path) == b"#define ON 1\n#define ALWAYS 1\n"
