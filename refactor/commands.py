@@ -254,9 +254,11 @@ def cmd_build_test(args) -> int:
     if not tree.is_dir():
         raise UsageError(f"tree {tree} is not a directory")
     recipe = get_recipe(args.recipe)
-    strategy = check_strategy(args.build) if args.build != "all" else "all"
-    if strategy != "all" and not strategy.enabled:
-        raise UsageError("--build none: nothing to do")
+    strategy = "all"
+    if args.build != "all":
+        strategy = check_strategy(args.build)
+        if not strategy.enabled:
+            raise UsageError("--build none: nothing to do")
     files = sorted({f for r in recipe.rules() for f in r.files})
     results = build_test_command(tree, strategy, files)
     if args.json:

@@ -228,8 +228,8 @@ def _library(root: Sysroot, name: str, dir: str) -> Library | None:
     for group in dict.fromkeys(groups):
         target = vars_.get(f"{group}DIR", vars_.get("INCSDIR", INCLUDEDIR)) \
             if group != "INCS" else vars_.get("INCSDIR", INCLUDEDIR)
-        prefix = _installed_prefix(target)
-        if prefix is None:
+        inst = _installed_prefix(target)
+        if inst is None:
             root.notes.append(f"{dir}: {group}DIR {target} is outside {INCLUDEDIR}; skipped")
             continue
         for word in vars_.get(group, "").split():
@@ -240,7 +240,7 @@ def _library(root: Sysroot, name: str, dir: str) -> Library | None:
             if found is None:
                 root.notes.append(f"{dir}: INCS {word} not in the tree")
                 continue
-            headers.append((prefix + posixpath.basename(word), found))
+            headers.append((inst + posixpath.basename(word), found))
     return Library(name, dir, tuple(headers), "Makefile")
 
 

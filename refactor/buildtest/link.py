@@ -47,11 +47,12 @@ def read_symbols(obj: Path, tu: str, to_tree_path: Callable[[str], str | None]) 
     with the first line that uses it."""
     from elftools.elf.elffile import ELFFile
     from elftools.elf.relocation import RelocationSection
+    from elftools.elf.sections import SymbolTableSection
 
     with open(obj, "rb") as fh:
         elf = ELFFile(fh)
         symtab = elf.get_section_by_name(".symtab")
-        if symtab is None:
+        if not isinstance(symtab, SymbolTableSection):
             return Symbols()
         defined, undefined = set(), set()
         for sym in symtab.iter_symbols():

@@ -99,7 +99,7 @@ def choose_strategy(requested: str = "auto") -> tuple[str, str]:
             raise ValueError(why)
         fallback, fwhy = choose_strategy("auto")
         return fallback, f"{requested} cannot run ({why}); using {fallback}: {fwhy}"
-    reasons = []
+    reasons: list[str] = []
     for name in ("make", "cross", "host"):
         ok, why = available(name)
         if ok:
@@ -403,7 +403,8 @@ def _make(before: Tree, after: Tree, touched: list[str], tmp_root: Path,
                 sides[side] = ([], None)
                 continue
             made.append((tree, root))
-        diags, worst = [], 0
+        diags: list[Diagnostic] = []
+        worst = 0
         for cfg in configs:
             for d in dirs:
                 if not (root / d / "Makefile").exists():
@@ -464,9 +465,10 @@ def build_test_command(tree_dir: Path, strategy: str | BuildStrategy = "auto",
 
 def tool_versions() -> dict[str, str]:
     """For the report: what each strategy would run."""
-    out = {}
-    if shutil.which("mandoc"):
-        out["mandoc"] = shutil.which("mandoc")
+    out: dict[str, str] = {}
+    mandoc_path = shutil.which("mandoc")
+    if mandoc_path:
+        out["mandoc"] = mandoc_path
     if zig_available():
         out["zig"] = " ".join(zig_toolchain().argv[:4])
     cc = host_compiler()
