@@ -135,3 +135,24 @@ def test_series_without_ipc_c_in_srcs_would_not_link(tmp_path):
                         r"reference to '\w+' \(\w+\.o\)", d) for d in links), links
     assert "would not link" in res.stdout
     assert report["build"]["verdict"] == "fail"
+
+
+@pytest.mark.skipif(not available("cross")[0], reason="ziglang is not installed")
+def test_build_test_command_on_a_partial_tree_is_inconclusive(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(TREES / "bhyve-2021", src)
+    snap = src / "usr.sbin/bhyve/snapshot.c"
+    snap.write_bytes(snap.read_bytes().replace(b"#include <vmmapi.h>\n",
+                                               b"#include <vmmapi.h>\n#include <libxo/xo.h>\n"))
+    # --strategy is the older name of --build.
+    res = run_cli("build-test", "--tree", str(src), "--strategy", "cross")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.startswith("cross: inconclusive, "), res.stdout
+    assert "unchecked: usr.sbin/bhyve/snapshot.c: did not compile: missing <libxo/xo.h>" \
+        in res.stdout
+    strict = run_cli("build-test", "--tree", str(src), "--build", "cross", "--build-strict",
+                     "--json")
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    data = json.loads(strict.stdout)
+    assert data[0]["verdict"] == "inconclusive" and data[0]["units"] > 0
+    assert data[0]["programs"] == ["usr.sbin/bhyve", "usr.sbin/bhyvectl"]

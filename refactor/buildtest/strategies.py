@@ -332,7 +332,7 @@ def _compile(tc: Toolchain, before: Tree, after: Tree, touched: list[str], tmp_r
                     part.before.append(d)
                     part.after.append(d)
     part.unchecked = _unchecked(plan, side_b.units, "before") if not plain else []
-    part.unchecked += _unchecked(plan, side_a.units, "after", plain)
+    part.unchecked += _unchecked(plan, side_a.units, "" if plain else "after", plain)
     return part
 
 
@@ -371,7 +371,8 @@ def _unchecked(plan: Plan, results: list[UnitResult], side: str,
     out = []
     for (tu, reason), cfgs in why.items():
         where = f" [{', '.join(cfgs)}]" if set(cfgs) != labels and len(labels) > 1 else ""
-        out.append(f"{tu}: did not compile {side} the commit: {reason}{where}")
+        when = f" {side} the commit" if side else ""
+        out.append(f"{tu}: did not compile{when}: {reason}{where}")
     return out
 
 
