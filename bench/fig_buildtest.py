@@ -132,6 +132,8 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
                 goal="ratio <= 1.5" if not wide else "", met=(secs / baseline <= 1.5)
                 if not wide else None,
                 note=f"verdicts {', '.join(g.verdict for g in got)}; "
-                     f"compiler runs {'+'.join(str(g.compiled) for g in got)}",
+                     f"compiler runs {'+'.join(str(g.compiled) for g in got)} vs "
+                     f"{base.compiled} (x{sum(g.compiled for g in got) / base.compiled:.2f}, "
+                     "the part no machine load changes)",
                 details={"steps": [g.to_json() for g in got], "baseline": base.to_json()}))
     return figs
