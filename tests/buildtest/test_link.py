@@ -93,3 +93,31 @@ def test_new_diagnostic_in_an_untouched_file_names_it(tmp_path, strategy):
     r = run_build_test(before, after, [hdr], strategy, tmp_path / "log")
     assert r.verdict == "fail"
     assert any(d.startswith(f"{MAIN}:{CALL_LINE}:") and "ipc_init" in d for d in r.new), r.new
+
+
+@pytest.mark.parametrize("strategy", COMPILERS)
+def test_new_unit_missing_a_header_of_a_partial_tree_is_inconclusive(tmp_path, strategy):
+    before = toy(tmp_path)
+    new = "usr.sbin/toy/xo.c"
+    after = before.with_changes({
+        MK: FILES[MK].replace(" ipc.c", " ipc.c xo.c").encode(),
+        new: b"#include <libxo/xo.h>\n\nint\txo_thing(void);\n",
+    })
+    r = run_build_test(before, after, [MK, new], strategy, tmp_path / "log")
+    # The toy tree is partial (no include/, no sys/): <libxo/xo.h> may exist in a full one.
+    assert r.verdict == "inconclusive", r.to_json()
+    assert r.unchecked == [f"{new}: did not compile after the commit: missing <libxo/xo.h>"]
+    assert r.new == [] and any("'libxo/xo.h' file not found" in d for d in r.preexisting)
+
+
+@pytest.mark.parametrize("strategy", COMPILERS)
+def test_new_unit_missing_a_header_of_a_full_tree_fails(tmp_path, strategy):
+    before = toy(tmp_path).with_changes({"include/stdio.h": b"", "sys/sys/param.h": b""})
+    new = "usr.sbin/toy/xo.c"
+    after = before.with_changes({
+        MK: FILES[MK].replace(" ipc.c", " ipc.c xo.c").encode(),
+        new: b"#include <libxo/xo.h>\n\nint\txo_thing(void);\n",
+    })
+    r = run_build_test(before, after, [MK, new], strategy, tmp_path / "log")
+    assert r.verdict == "fail", r.to_json()
+    assert any(d.startswith(f"{new}:1: error: 'libxo/xo.h' file not found") for d in r.new)
