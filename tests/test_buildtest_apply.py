@@ -156,3 +156,21 @@ def test_build_test_command_on_a_partial_tree_is_inconclusive(tmp_path):
     data = json.loads(strict.stdout)
     assert data[0]["verdict"] == "inconclusive" and data[0]["units"] > 0
     assert data[0]["programs"] == ["usr.sbin/bhyve", "usr.sbin/bhyvectl"]
+
+
+@pytest.mark.skipif(not available("cross")[0], reason="ziglang is not installed")
+def test_replay_inconclusive_and_build_strict(tmp_path):
+    def missing_header(src):
+        p = src / "usr.sbin/bhyve/snapshot.c"
+        p.write_bytes(p.read_bytes().replace(b"#include <vmmapi.h>\n",
+                                             b"#include <vmmapi.h>\n#include \"missing.h\"\n"))
+
+    src = repo_of(tmp_path, edit=missing_header)
+    res = run_cli("replay", "--tree", str(src), "--rev", "main", "--build", "cross")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert re.search(r"^build-test\s+inconclusive$", res.stdout, re.M), res.stdout
+    assert "unchecked: usr.sbin/bhyve/snapshot.c: did not compile before the commit: " \
+           "missing <missing.h>" in res.stdout
+    strict = run_cli("replay", "--tree", str(src), "--rev", "main", "--build", "cross",
+                     "--build-strict")
+    assert strict.returncode == 1, strict.stdout + strict.stderr
