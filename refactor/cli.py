@@ -35,6 +35,21 @@ def _select(p: argparse.ArgumentParser) -> None:
                    help="apply only this rule (repeatable)")
 
 
+def _message(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trailer", action="append", default=[], nargs="?", const=RECIPE_TRAILERS,
+                   metavar="'KEY: VALUE'",
+                   help="end every commit message with this trailer; without a value, the "
+                        "recipe's reference (Differential Revision: ...) (repeatable)")
+    p.add_argument("--signoff", action="store_true",
+                   help="add a Signed-off-by line of the committer to every commit")
+    p.add_argument("--author", metavar="'NAME <MAIL>'",
+                   help="write the commits with this author; you stay the committer")
+
+
+#: What a bare --trailer stands for: the recipe's own trailers.
+RECIPE_TRAILERS = "<recipe>"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="refactor", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"refactor {__version__}")
@@ -51,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the changed files into a plain (non-git) tree")
     p.add_argument("--allow-dirty", action="store_true",
                    help="go on when files the recipe touches have uncommitted changes")
+    _message(p)
 
     p = sub.add_parser("plan", help="dry run: each rule's status and the diff; writes nothing")
     _common(p)

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from refactor import gitutil
-from refactor.cli import default_out, dump_json
+from refactor.cli import RECIPE_TRAILERS, default_out, dump_json
 from refactor.emit import check_branch_free, emit, prepare_out, write_report
 from refactor.errors import UsageError
+from refactor.messages import Options, format_trailer, parse_ident
 from refactor.plan import Plan, plan_recipe
 from refactor.recipe import find_rule, get_recipe, recipes
 from refactor.report import Progress, plan_json, status_table, step_diff, use_colour
@@ -55,11 +56,23 @@ def check_strategy(name: str, option: str = "--build") -> None:
         raise UsageError(f"{option} {name}: {exc}") from None
 
 
+def message_options(args) -> tuple[Options, str | None]:
+    """--trailer, --signoff and --author, checked before any work: (options, author)."""
+    trailers: list[str] = []
+    for t in args.trailer:
+        trailers += get_recipe(args.recipe).trailers if t == RECIPE_TRAILERS else [t]
+    for t in trailers:
+        format_trailer(t)  # a malformed one is bad usage
+    author = "{} <{}>".format(*parse_ident(args.author)) if args.author else None
+    return Options(tuple(trailers), args.signoff), author
+
+
 def cmd_apply(args) -> int:
     # Absolute: git runs inside the tree, and must not write the series there.
     out = (Path(args.out) if args.out else default_out(args.recipe)).absolute()
     check_out_writable(out)
     check_strategy(args.build)
+    message, author = message_options(args)
     recipe, target, plan = _planned(args)
     colour = use_colour(sys.stdout) and not args.json
 
@@ -90,7 +103,8 @@ def cmd_apply(args) -> int:
     progress = Progress()
     try:
         emitted = emit(plan, target, out, branch if target.is_git else None, args.build,
-                       in_place=args.in_place, progress=progress)
+                       in_place=args.in_place, progress=progress, message=message,
+                       author=author)
     finally:
         progress.done()
     status = 1 if emitted.build_failed else 0
@@ -119,7 +133,7 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
     steps = []
     for i, s in enumerate(plan.steps):
         steps.append({
-            "subject": s.step.subject,
+            "subject": s.subject,
             "commit": emitted.commits[i] if emitted else None,
             "files": s.touched,
             "rules": [r.to_json() for r in s.rules],
@@ -150,7 +164,7 @@ def cmd_plan(args) -> int:
         print(status_table(plan, colour))
         for s in plan.steps:
             if s.changes:
-                print(f"\n# {s.step.subject}\n")
+                print(f"\n# {s.subject}\n")
                 sys.stdout.write(step_diff(s, colour))
     return 1 if plan.conflicts else 0
 
@@ -164,7 +178,7 @@ def cmd_rules(args) -> int:
             if r.doc:
                 print(r.doc.strip() + "\n")
             for i, step in enumerate(r.steps, 1):
-                print(f"step {i}: {step.subject}")
+                print(f"step {i}: {step.title}")
                 for rule in step.rules:
                     print(f"  {rule.id:<28} {rule.summary}")
             return 0
@@ -179,7 +193,7 @@ def cmd_rules(args) -> int:
     for r in all_.values():
         print(f"{r.name}: {r.summary}")
         for i, step in enumerate(r.steps, 1):
-            print(f"  step {i}: {step.subject}")
+            print(f"  step {i}: {step.title}")
             for rule in step.rules:
                 print(f"    {rule.id:<28} {rule.summary}")
     return 0

@@ -13,11 +13,12 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from refactor import gitutil
 from refactor.errors import UsageError
+from refactor.messages import Options
 from refactor.plan import Plan
 from refactor.target import Target
 
@@ -61,7 +62,8 @@ def check_branch_free(target: Target, branch: str) -> None:
 
 
 def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
-         in_place: bool = False, progress=None) -> Emitted:
+         in_place: bool = False, progress=None, message: Options | None = None,
+         author: str | None = None) -> Emitted:
     """Commit every step that changed something, then write patches, diff and builds."""
     out = out.absolute()  # git runs with the repository as its working directory
     touched = sorted({p for s in plan.steps for p in s.changes})
@@ -75,7 +77,7 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
         if progress:
             progress(f"committing {sum(1 for s in plan.steps if s.changes)} steps")
         made = iter(gitutil.make_commits(
-            repo_dir, base, [(s.changes, s.step.message()) for s in plan.steps if s.changes]))
+            repo_dir, base, commit_messages(plan, repo_dir, message), author=author))
         commits = [next(made) if s.changes else None for s in plan.steps]
         tip = next((c for c in reversed(commits) if c), base)
         builds = _build_tests(plan, build, out, progress)
@@ -90,6 +92,17 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
     finally:
         if scratch is not None:
             scratch.cleanup()
+
+
+def commit_messages(plan: Plan, repo_dir: Path, options: Options | None
+                    ) -> list[tuple[dict[str, bytes | None], str]]:
+    """(changes, message) of every step that changed something; --signoff signs as the
+    committer of `repo_dir`."""
+    options = options or Options()
+    if options.signoff and not options.signer:
+        options = replace(options, signer=gitutil.person(repo_dir))
+    return [(s.changes, s.step.message(s.rules, options) or s.step.title + "\n")
+            for s in plan.steps if s.changes]
 
 
 def _build_tests(plan: Plan, build: str, out: Path, progress) -> list[dict | None]:

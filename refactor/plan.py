@@ -49,6 +49,12 @@ class StepResult:
     def touched(self) -> list[str]:
         return sorted(self.changes)
 
+    @property
+    def subject(self) -> str:
+        """The subject of this step's commit, made from what applied; else its title."""
+        message = self.step.message(self.rules)
+        return message.splitlines()[0] if message else self.step.title
+
 
 @dataclass
 class Plan:

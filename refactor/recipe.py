@@ -16,14 +16,37 @@ from refactor.rule import Rule
 
 @dataclass
 class Step:
-    """Rules that make one commit.  `subject` and `body` are its commit message."""
+    """Rules that make one commit.
+
+    `subject` is the step's title, and its commit subject when every rule
+    applies; otherwise the subject and body come from what applied
+    (refactor.messages).  `area` prefixes the subject (`bhyve: ...`);
+    `texts` gives per rule id what it says in the message (a
+    refactor.messages.Text), else the rule's own summary and message.
+    """
 
     subject: str
-    body: str
     rules: list[Rule]
+    area: str = ""
+    texts: dict = field(default_factory=dict)
 
-    def message(self) -> str:
-        return f"{self.subject}\n\n{self.body.strip()}\n"
+    def __post_init__(self) -> None:
+        ids = {r.id for r in self.rules}
+        stray = sorted(set(self.texts) - ids)
+        if stray:
+            raise ValueError(f"step {self.subject!r} has texts for rules it lacks: {stray}")
+
+    def message(self, results, options=None) -> str | None:
+        """The commit message for these rule results, or None: nothing applied, no commit."""
+        from refactor.messages import compose
+
+        return compose(self, results, options)
+
+    @property
+    def title(self) -> str:
+        from refactor.messages import with_prefix
+
+        return with_prefix(self.area, self.subject)
 
 
 @dataclass
@@ -35,6 +58,9 @@ class Recipe:
     anchors: tuple[str, ...] = ()
     doc: str = ""
     extra: dict = field(default_factory=dict)
+    #: Trailers `apply --trailer` (without a value) adds, e.g. "Differential
+    #: Revision: https://reviews.freebsd.org/D28199".
+    trailers: tuple[str, ...] = ()
 
     def rules(self) -> list[Rule]:
         return [r for s in self.steps for r in s.rules]

@@ -27,7 +27,7 @@ def status_table(plan: Plan, colour: bool = False, builds=None, commits=None) ->
         commit = (commits[i][:12] if commits and commits[i] else "-")
         build = builds[i] if builds else None
         btxt = f"{build['strategy']}: {build['verdict']}" if build else "-"
-        rows.append(f"step {i + 1}: {step.step.subject}  [commit {commit}, build {btxt}]")
+        rows.append(f"step {i + 1}: {step.subject}  [commit {commit}, build {btxt}]")
         for r in step.rules:
             st = str(r.status)
             if colour:
@@ -77,7 +77,7 @@ def plan_json(plan: Plan) -> dict:
         "recipe": plan.recipe.name,
         "steps": [
             {
-                "subject": s.step.subject,
+                "subject": s.subject,
                 "files": s.touched,
                 "rules": [r.to_json() for r in s.rules],
             }
