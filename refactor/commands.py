@@ -13,7 +13,15 @@ from refactor.errors import UsageError
 from refactor.messages import Options, format_trailer, parse_ident
 from refactor.plan import Plan, plan_recipe
 from refactor.recipe import find_rule, get_recipe, recipes
-from refactor.report import Progress, plan_json, status_table, step_diff, use_colour
+from refactor.report import (
+    Progress,
+    plan_json,
+    status_table,
+    step_diff,
+    step_stat,
+    summary,
+    use_colour,
+)
 from refactor.target import check_anchors, dirty_paths, open_target
 
 
@@ -74,7 +82,7 @@ def cmd_apply(args) -> int:
     check_strategy(args.build)
     message, author = message_options(args)
     recipe, target, plan = _planned(args)
-    colour = use_colour(sys.stdout) and not args.json
+    colour = use_colour(sys.stdout, args.color) and not args.json
 
     if plan.conflicts:
         report = _report(plan, target, None, out, exit_status=1)
@@ -159,13 +167,22 @@ def cmd_plan(args) -> int:
         data = plan_json(plan)
         data["diffs"] = [step_diff(s) for s in plan.steps]
         dump_json(data)
-    else:
-        colour = use_colour(sys.stdout)
+        return 1 if plan.conflicts else 0
+    from refactor.pager import paged
+
+    with paged(not args.no_pager):
+        colour = use_colour(sys.stdout, args.color)
         print(status_table(plan, colour))
         for s in plan.steps:
-            if s.changes:
+            if s.changes and not args.no_diff:
                 print(f"\n# {s.subject}\n")
-                sys.stdout.write(step_diff(s, colour))
+                if args.stat:
+                    sys.stdout.write(step_stat(s))
+                elif args.name_only:
+                    print("\n".join(s.touched))
+                else:
+                    sys.stdout.write(step_diff(s, colour))
+        print("\n" + summary(plan, args.tree))
     return 1 if plan.conflicts else 0
 
 

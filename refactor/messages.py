@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from refactor.errors import UsageError
+from refactor.report import join_words
 from refactor.rule import Status
 
 WIDTH = 72
@@ -107,14 +108,6 @@ def fit_phrases(phrases: list[str], width: int) -> str:
             break
         chosen.append(phrase)
     return join_words(chosen)
-
-
-def join_words(items) -> str:
-    """'a', 'a and b', 'a, b and c': a list as a sentence says it, never as a repr."""
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def wrap(paragraph: str) -> str:

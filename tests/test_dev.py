@@ -12,8 +12,7 @@ from conftest import ROOT
 @pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "refactor").exists(),
                     reason="needs the .venv that ./dev makes")
 def test_dev_env_puts_refactor_and_its_manual_on_the_path(tmp_path):
-    script = 'eval "$(%s/dev env)"; cd %s; command -v refactor; refactor --version; ' \
-        % (ROOT, tmp_path)
+    script = f'eval "$({ROOT}/dev env)"; cd {tmp_path}; command -v refactor; refactor --version; '
     if shutil.which("man"):
         script += "man -w refactor"
     res = subprocess.run(["sh", "-c", script], capture_output=True, text=True,

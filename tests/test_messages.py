@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import TREES, git, run_cli
 
-from refactor.messages import WIDTH, Options, join_words, text_of, wrap
+from refactor.messages import WIDTH, Options, text_of, wrap
 from refactor.plan import plan_recipe
 from refactor.recipe import get_recipe
+from refactor.report import join_words
 from refactor.rule import Status
 from refactor.tree import Tree
 
