@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from refactor.edits import EditSet
-from refactor.errors import EditConflict, UsageError
+from refactor.errors import EditConflict, UsageError, did_you_mean
 from refactor.recipe import Recipe, Step
 from refactor.rule import Outcome, Rule, Status
 from refactor.tree import Tree
@@ -92,7 +92,8 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
     known = {r.id for r in recipe.rules()}
     for rid in skip | only:
         if rid not in known:
-            raise UsageError(f"recipe {recipe.name} has no rule {rid!r}")
+            raise UsageError(f"recipe {recipe.name} has no rule {rid!r}"
+                             + did_you_mean(rid, sorted(known)))
 
     status_of: dict[str, RuleResult] = {}
     steps: list[StepResult] = []

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from refactor.errors import UsageError
+from refactor.errors import UsageError, did_you_mean
 from refactor.rule import Rule
 
 
@@ -69,7 +69,8 @@ class Recipe:
         for r in self.rules():
             if r.id == rule_id:
                 return r
-        raise UsageError(f"recipe {self.name} has no rule {rule_id!r}")
+        raise UsageError(f"recipe {self.name} has no rule {rule_id!r}"
+                         + did_you_mean(rule_id, [r.id for r in self.rules()]))
 
 
 RECIPE_PATH_VAR = "REFACTOR_RECIPE_PATH"
@@ -119,13 +120,16 @@ def get_recipe(name: str) -> Recipe:
     all_ = recipes()
     if name not in all_:
         known = ", ".join(sorted(all_)) or "none"
-        raise UsageError(f"unknown recipe {name!r} (known: {known})")
+        raise UsageError(f"unknown recipe {name!r}{did_you_mean(name, all_)}; known: {known}")
     return all_[name]
 
 
 def find_rule(rule_id: str) -> tuple[Recipe, Rule]:
-    for recipe in recipes().values():
+    all_ = recipes()
+    for recipe in all_.values():
         for rule in recipe.rules():
             if rule.id == rule_id:
                 return recipe, rule
-    raise UsageError(f"unknown rule {rule_id!r}; `refactor rules` lists them")
+    names = [*all_, *(r.id for recipe in all_.values() for r in recipe.rules())]
+    raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, names)}; "
+                     f"`refactor rules` lists them")
