@@ -77,7 +77,7 @@ def message_options(args) -> tuple[Options, str | None]:
 
 def cmd_apply(args) -> int:
     # Absolute: git runs inside the tree, and must not write the series there.
-    out = (Path(args.out) if args.out else default_out(args.recipe)).absolute()
+    out = (Path(args.out) if args.out else default_out(args.recipe, args.tree)).absolute()
     check_out_writable(out)
     check_strategy(args.build)
     message, author = message_options(args)
@@ -105,14 +105,14 @@ def cmd_apply(args) -> int:
         raise UsageError("--in-place is for trees that are not git checkouts; "
                          "on a checkout the change goes on a branch")
     branch = args.branch or f"refactor/{recipe.name}"
-    check_branch_free(target, branch)
+    replaces = check_branch_free(target, branch, args.force)
     out = prepare_out(out)
 
     progress = Progress()
     try:
         emitted = emit(plan, target, out, branch if target.is_git else None, args.build,
                        in_place=args.in_place, progress=progress, message=message,
-                       author=author)
+                       author=author, replaces=replaces)
     finally:
         progress.done()
     status = 1 if emitted.build_failed else 0
@@ -123,6 +123,8 @@ def cmd_apply(args) -> int:
     text = status_table(plan, colour, emitted.builds, emitted.commits)
     if emitted.branch:
         text += f"\nbranch {emitted.branch} in {target.root}"
+    if emitted.backup:
+        text += f"\nthe old {emitted.branch} is kept as branch {emitted.backup}"
     text += f"\nwrote {len(report['written'])} files to {out}"
     if status:
         text += "\nbuild-test FAILED; the branch and patches are written for inspection"
@@ -153,6 +155,7 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
         "recipe": plan.recipe.name,
         "mode": "git" if target.is_git else "plain",
         "branch": emitted.branch if emitted else None,
+        "backup": emitted.backup if emitted else None,
         "base": emitted.base if emitted else target.head,
         "steps": steps,
         "out": str(out),
