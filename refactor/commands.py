@@ -237,6 +237,8 @@ def cmd_replay(args) -> int:
     from refactor.replay import replay
 
     check_strategy(args.build)
+    if args.out:
+        check_out_writable(Path(args.out).absolute())
     return replay(args)
 
 

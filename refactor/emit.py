@@ -123,6 +123,14 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
             scratch.cleanup()
 
 
+def write_series(plan: Plan, repo_dir: Path, base: str, out: Path) -> list[str]:
+    """Commit the plan's steps as loose objects of `repo_dir` (no ref, no checkout) and
+    write their patch series and full-context diff to `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    made = gitutil.make_commits(repo_dir, base, commit_messages(plan, repo_dir, None))
+    return _write_outputs(plan, repo_dir, base, made[-1] if made else base, out)
+
+
 def commit_messages(plan: Plan, repo_dir: Path, options: Options | None
                     ) -> list[tuple[dict[str, bytes | None], str]]:
     """(changes, message) of every step that changed something; --signoff signs as the
