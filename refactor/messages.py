@@ -127,7 +127,7 @@ def format_trailer(text: str) -> str:
     return f"{m.group(1)}:\t{m.group(2)}"
 
 
-IDENT = re.compile(r"^\s*([^<>]*?)\s*<([^<>\s]+@[^<>\s]+|[^<>\s]+)>\s*$")
+IDENT = re.compile(r"^\s*([^<>]*?)\s*<([^<>\s]+)>\s*$")
 
 
 def parse_ident(text: str, option: str = "--author") -> tuple[str, str]:

@@ -42,6 +42,7 @@ def paged(enabled: bool = True):
         yield  # no such pager: print as if there were none
         return
     saved = sys.stdout
+    assert proc.stdin is not None  # stdin=PIPE
     sys.stdout = proc.stdin
     try:
         yield
