@@ -59,7 +59,8 @@ RECIPE_TRAILERS = "<recipe>"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="refactor", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="refactor", description="Carry out a refactoring of the FreeBSD "
+                     "source tree as a build-tested git patch series.")
     parser.add_argument("--version", action="version", version=f"refactor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
