@@ -96,6 +96,10 @@ def test_plan_stat_matches_git_and_ends_with_a_summary(src, tmp_path):
     from_git = [(path, str(int(a) + int(d))) for a, d, path in
                 (line.split("\t") for line in numstat.splitlines() if line)]
     assert stats == from_git
+    ours = re.findall(r"^ \d+ files? changed.*$", res.stdout, re.M)
+    theirs = [line for line in git(src, "log", "--reverse", "--format=", "--shortstat",
+                                   "main..refactor/bhyve-ipc").splitlines() if line]
+    assert ours == theirs
 
     names = run_cli("plan", "--tree", str(src), "--name-only").stdout
     assert "usr.sbin/bhyve/ipc.c\n" in names and "|" not in names and "@@" not in names
