@@ -173,8 +173,8 @@ def cmd_plan(args) -> int:
         return 1 if plan.conflicts else 0
     from refactor.pager import paged
 
+    colour = use_colour(sys.stdout, args.color)  # the terminal's, not the pager's pipe
     with paged(not args.no_pager):
-        colour = use_colour(sys.stdout, args.color)
         print(status_table(plan, colour))
         for s in plan.steps:
             if s.changes and not args.no_diff:

@@ -71,6 +71,9 @@ def test_plan_pages_on_a_terminal_only(src, tmp_path):
     status, shown = run_on_tty("plan", "--tree", str(src), env=env)
     assert status == 0
     text = paged.read_text()
+    assert "usr.sbin/bhyve/ipc.c" in text
+    assert COLOUR.search(text)  # colour for the terminal, through the pager as git does
+    text = re.sub(r"\033\[[\d;]*m", "", text)
     assert "+++ b/usr.sbin/bhyve/ipc.c" in text
     assert text.rstrip().splitlines()[-1].startswith("17 applied")
     assert "+++ b/" not in shown  # it went to the pager, not the terminal
