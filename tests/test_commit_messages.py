@@ -156,3 +156,34 @@ def test_bad_author_or_trailer_is_usage(fixture_repo, tmp_path, args):
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
     assert "refactor/bhyve-ipc" not in git(src, "branch")
+
+
+def toy_tree(tmp_path, files: dict[str, bytes]) -> Tree:
+    root = tmp_path / f"t{len(list(tmp_path.iterdir()))}"
+    root.mkdir()
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    return Tree.from_dir(root)
+
+
+def test_a_rule_without_step_texts_speaks_with_its_summary_and_message(tmp_path):
+    """Rules of other recipes (and operations) need no Text: summary and message serve."""
+    from toy import AppendLine, Rename
+
+    from refactor.recipe import Recipe, Step
+
+    a = AppendLine("add-a", "a.txt", "new line")
+    a.message = "Add a line to a.txt, for the sake of the test."
+    b = Rename("ren-b", "b.txt", "old", "new")
+    c = AppendLine("add-c", "c.txt", "present")
+    recipe = Recipe("toy", "a toy", [Step("Toy things", [a, b, c], area="toy")])
+    tree = toy_tree(tmp_path, {"a.txt": b"x\n", "b.txt": b"new\n", "c.txt": b"present\n"})
+    step = plan_recipe(recipe, tree).steps[0]
+    assert step.step.message(step.rules) == (
+        "toy: append to a.txt\n\n"
+        "Add a line to a.txt, for the sake of the test.\n\n"
+        "Already in this tree: rename in b.txt and append to c.txt.\n")
+    tree = toy_tree(tmp_path, {"a.txt": b"x\n", "b.txt": b"old\n", "c.txt": b"x\n"})
+    step = plan_recipe(recipe, tree).steps[0]
+    # Every rule applied: the step's own title, prefixed and lower-cased as FreeBSD writes it.
+    assert step.step.message(step.rules).splitlines()[0] == "toy: toy things"
