@@ -64,14 +64,15 @@ def compose(step, results, options: Options | None = None) -> str | None:
     texts = [text_of(step, r.rule) for r in applied]
     bodies = [t.body(r) if callable(t.body) else t.body for t, r in zip(texts, applied,
                                                                       strict=True)]
+    area = area_of(step)
     if step.subject and len(applied) == len(step.rules):
         subject = step.subject  # the step as designed: its own title says it best
     else:
-        subject = fit_phrases(_unique(t.subject for t in texts),
-                              WIDTH - len(prefix(step.area)))
-    subject = with_prefix(step.area, subject)
+        subject = fit_phrases(_unique(t.subject for t in texts), WIDTH - len(prefix(area)))
+    subject = with_prefix(area, subject)
 
-    paragraphs = [wrap(b) for b in _unique(bodies)]
+    lead = [p for p in re.split(r"\n\s*\n", step.body.strip()) if p.strip()]
+    paragraphs = [wrap(b) for b in _unique([*lead, *bodies])]
     already = _unique(text_of(step, r.rule).name for r in results
                       if r.status == Status.ALREADY_APPLIED)
     if already:
@@ -82,6 +83,14 @@ def compose(step, results, options: Options | None = None) -> str | None:
     if trailer_lines:
         paragraphs.append("\n".join(_unique(trailer_lines)))
     return "\n\n".join([subject, *paragraphs]) + "\n"
+
+
+def area_of(step) -> str:
+    """The step's area: given, or the one its own subject names (`bhyve: ...`)."""
+    if step.area:
+        return step.area
+    m = AREA.match(step.subject)
+    return m.group(0)[:-2] if m else ""
 
 
 def prefix(area: str) -> str:

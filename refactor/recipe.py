@@ -20,12 +20,16 @@ class Step:
 
     `subject` is the step's title, and its commit subject when every rule
     applies; otherwise the subject and body come from what applied
-    (refactor.messages).  `area` prefixes the subject (`bhyve: ...`);
-    `texts` gives per rule id what it says in the message (a
-    refactor.messages.Text), else the rule's own summary and message.
+    (refactor.messages).  `body` opens the commit body whenever the step
+    makes a commit, so it may say only what holds whichever of its rules
+    apply (why the step exists), or nothing.  `area` prefixes the subject
+    (`bhyve: ...`; default: the area `subject` names); `texts` gives per
+    rule id what it says in the message (a refactor.messages.Text), else the
+    rule's own summary and message.
     """
 
     subject: str
+    body: str
     rules: list[Rule]
     area: str = ""
     texts: dict = field(default_factory=dict)
@@ -44,9 +48,9 @@ class Step:
 
     @property
     def title(self) -> str:
-        from refactor.messages import with_prefix
+        from refactor.messages import area_of, with_prefix
 
-        return with_prefix(self.area, self.subject)
+        return with_prefix(area_of(self), self.subject)
 
 
 @dataclass

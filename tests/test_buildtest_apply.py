@@ -39,7 +39,7 @@ class DropPrototype(Rule):
 
 
 RECIPE = Recipe("broken", "a recipe that breaks the build",
-                [Step("bhyve: drop a prototype", [DropPrototype()])],
+                [Step("bhyve: drop a prototype", "On purpose.", [DropPrototype()])],
                 anchors=(PATH,))
 '''
 

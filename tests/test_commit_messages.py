@@ -176,7 +176,7 @@ def test_a_rule_without_step_texts_speaks_with_its_summary_and_message(tmp_path)
     a.message = "Add a line to a.txt, for the sake of the test."
     b = Rename("ren-b", "b.txt", "old", "new")
     c = AppendLine("add-c", "c.txt", "present")
-    recipe = Recipe("toy", "a toy", [Step("Toy things", [a, b, c], area="toy")])
+    recipe = Recipe("toy", "a toy", [Step("Toy things", "", [a, b, c], area="toy")])
     tree = toy_tree(tmp_path, {"a.txt": b"x\n", "b.txt": b"new\n", "c.txt": b"present\n"})
     step = plan_recipe(recipe, tree).steps[0]
     assert step.step.message(step.rules) == (
@@ -187,3 +187,25 @@ def test_a_rule_without_step_texts_speaks_with_its_summary_and_message(tmp_path)
     step = plan_recipe(recipe, tree).steps[0]
     # Every rule applied: the step's own title, prefixed and lower-cased as FreeBSD writes it.
     assert step.step.message(step.rules).splitlines()[0] == "toy: toy things"
+
+
+def test_a_step_body_opens_every_commit_of_the_step(tmp_path):
+    from toy import AppendLine
+
+    from refactor.recipe import Recipe, Step
+
+    a, b = AppendLine("add-a", "a.txt", "one"), AppendLine("add-b", "b.txt", "two")
+    a.message = "Add one to a.txt."
+    why = """Two files need a line each, and this sentence is long enough that it has
+    to be wrapped at seventy-two columns.
+
+    A second paragraph."""
+    recipe = Recipe("toy", "a toy", [Step("toy: add lines", why, [a, b])])
+    step = plan_recipe(recipe, toy_tree(tmp_path, {"a.txt": b"x\n", "b.txt": b"two\n"})).steps[0]
+    assert step.step.message(step.rules) == (
+        "toy: append to a.txt\n\n"
+        "Two files need a line each, and this sentence is long enough that it has\n"
+        "to be wrapped at seventy-two columns.\n\n"
+        "A second paragraph.\n\n"
+        "Add one to a.txt.\n\n"
+        "Already in this tree: append to b.txt.\n")

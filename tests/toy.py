@@ -50,5 +50,5 @@ class Create(Rule):
 
 
 def toy_recipe(*steps) -> Recipe:
-    return Recipe("toy", "a toy", [Step(f"toy: step {i}", list(rules))
+    return Recipe("toy", "a toy", [Step(f"toy: step {i}", "Because.", list(rules))
                                    for i, rules in enumerate(steps, 1)])

@@ -113,7 +113,7 @@ TEXTS = {
 
 def step(subject: str, rules: list) -> Step:
     """A step of this recipe: `bhyve:` subjects, message texts from TEXTS."""
-    return Step(subject, rules, area="bhyve",
+    return Step(subject, "", rules, area="bhyve",
                 texts={r.id: TEXTS[r.id] for r in rules if r.id in TEXTS})
 
 
