@@ -10,15 +10,16 @@ from refactor import gitutil
 from refactor.cli import default_out, dump_json
 from refactor.emit import check_branch_free, emit, prepare_out, write_report
 from refactor.errors import UsageError
+from refactor.ops.cli import name_steps, op_recipe
 from refactor.plan import Plan, plan_recipe
-from refactor.recipe import find_rule, get_recipe, recipes
+from refactor.recipe import Recipe, find_rule, get_recipe, recipes
 from refactor.report import Progress, plan_json, status_table, step_diff, use_colour
 from refactor.target import check_anchors, dirty_paths, open_target
 
 
-def _planned(args) -> tuple:
+def _planned(args, recipe: Recipe | None = None) -> tuple:
     gitutil.require_git()
-    recipe = get_recipe(args.recipe)
+    recipe = recipe or get_recipe(args.recipe)
     target = open_target(args.tree)
     check_anchors(target, recipe)
     progress = Progress()
@@ -27,6 +28,7 @@ def _planned(args) -> tuple:
                            progress=progress)
     finally:
         progress.done()
+    name_steps(plan)
     return recipe, target, plan
 
 
@@ -55,13 +57,16 @@ def check_strategy(name: str, option: str = "--build") -> None:
         raise UsageError(f"{option} {name}: {exc}") from None
 
 
-def cmd_apply(args) -> int:
+def cmd_apply(args, recipe: Recipe | None = None) -> int:
     # Absolute: git runs inside the tree, and must not write the series there.
-    name = Path(args.recipe).stem if args.recipe.endswith(".toml") else args.recipe
+    if recipe is not None:
+        name = recipe.name
+    else:
+        name = Path(args.recipe).stem if args.recipe.endswith(".toml") else args.recipe
     out = (Path(args.out) if args.out else default_out(name)).absolute()
     check_out_writable(out)
     check_strategy(args.build)
-    recipe, target, plan = _planned(args)
+    recipe, target, plan = _planned(args, recipe)
     colour = use_colour(sys.stdout) and not args.json
 
     if plan.conflicts:
@@ -140,8 +145,8 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
     }
 
 
-def cmd_plan(args) -> int:
-    _, _, plan = _planned(args)
+def cmd_plan(args, recipe: Recipe | None = None) -> int:
+    _, _, plan = _planned(args, recipe)
     if args.json:
         data = plan_json(plan)
         data["diffs"] = [step_diff(s) for s in plan.steps]
@@ -154,6 +159,24 @@ def cmd_plan(args) -> int:
                 print(f"\n# {s.step.subject}\n")
                 sys.stdout.write(step_diff(s, colour))
     return 1 if plan.conflicts else 0
+
+
+def cmd_rename(args) -> int:
+    options = {"old": args.old, "new": args.new, "paths": args.path or ["."],
+               "kind": args.kind, "comments": args.comments}
+    return _run_op(args, op_recipe("rename", options, f"rename {args.old} to {args.new}"))
+
+
+def cmd_move(args) -> int:
+    options = {"names": args.names, "source": args.source, "dest": args.dest,
+               "header": args.header}
+    return _run_op(args, op_recipe("move", options,
+                                   f"move {', '.join(args.names)} to {args.dest}"))
+
+
+def _run_op(args, recipe: Recipe) -> int:
+    """One operation goes the way of a recipe: `plan` with --dry-run, else `apply`."""
+    return cmd_plan(args, recipe) if args.dry_run else cmd_apply(args, recipe)
 
 
 def cmd_rules(args) -> int:
