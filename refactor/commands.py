@@ -180,7 +180,15 @@ def _run_op(args, recipe: Recipe) -> int:
 
 
 def cmd_rules(args) -> int:
+    from refactor.ops import all_ops
+
     all_ = recipes()
+    ops = all_ops()
+    if args.id and args.id in ops and args.id not in all_:
+        op = ops[args.id]
+        print(f"{op.op} (operation; in a recipe: op = \"{op.op}\")\n")
+        print(op.doc())
+        return 0
     if args.id:
         if args.id in all_:
             r = all_[args.id]
@@ -206,6 +214,9 @@ def cmd_rules(args) -> int:
             print(f"  step {i}: {step.subject}")
             for rule in step.rules:
                 print(f"    {rule.id:<28} {rule.summary}")
+    print("operations (`refactor rules OP` for options):")
+    for name, op in sorted(ops.items()):
+        print(f"  {name:<30} {op.doc().splitlines()[0]}")
     return 0
 
 
