@@ -20,8 +20,7 @@ def op_recipe(op: str, options: dict[str, Any], what: str) -> Recipe:
     """A recipe of one step holding the operation `op`; its subject is `<area>: <what>`."""
     where = f"refactor {op}"
     rule = get_op(op, where).from_mapping(options, where)
-    body = (f"{what[0].upper()}{what[1:]}, made mechanically by `refactor {op}`.\n\n"
-            f"{rule.summary}.")
+    body = f"{what[0].upper()}{what[1:]}, made mechanically by `refactor {op}`.\n"
     step = Step(f"{AREA}: {what}", body, [rule])
     return Recipe(rule.id, rule.summary, [step])
 
@@ -43,11 +42,14 @@ def _unit(path: str) -> str:
         return parts[1]
     if len(parts) > 2 and parts[0] == "usr" and parts[1] in ("bin", "sbin"):
         return parts[2]
-    return parts[-2] if len(parts) > 1 else "tree"
+    unit = parts[-2] if len(parts) > 1 else ""
+    return unit if unit not in ("", ".") else "tree"
 
 
 def name_steps(plan) -> None:
     """Fill in the area of subjects written with AREA, from the files each step changes."""
     for s in plan.steps:
         if AREA in s.step.subject:
-            s.step.subject = s.step.subject.replace(AREA, area(s.changes or s.step.rules[0].files))
+            # Without changes, the operation's own paths (directories: anything under them).
+            touched = list(s.changes) or [f"{p}/-" for p in s.step.rules[0].files]
+            s.step.subject = s.step.subject.replace(AREA, area(touched))

@@ -44,3 +44,13 @@ def test_bad_names_and_collisions(tmp_path):
                   "--dry-run")
     assert res.returncode == 1
     assert "pci_emul_add_msicap is already declared in usr.sbin/bhyve/pci_emul.c:25" in res.stdout
+
+
+def test_the_subject_names_the_area_of_the_files():
+    from refactor.ops.cli import area
+
+    assert area(["usr.sbin/bhyve/pci_emul.c", "usr.sbin/bhyve/pci_emul.h"]) == "bhyve"
+    assert area(["usr.sbin/bhyve/a.c", "usr.sbin/bhyvectl/b.c"]) == "bhyve, bhyvectl"
+    assert area(["lib/libvmmapi/vmmapi.h"]) == "libvmmapi"
+    assert area(["sys/amd64/vmm/vmm.c"]) == "vmm"
+    assert area(["a.c"]) == "tree"
