@@ -30,15 +30,9 @@ def outside(before: bytes, after: bytes, edit: Edit) -> None:
 
 
 def rules_module(name: str):
-    """rules/bhyve_ipc/<name>.py, through the installed package when it is there."""
-    try:
-        return importlib.import_module(f"refactor_rules.bhyve_ipc.{name}")
-    except ImportError:
-        path = ROOT / "rules" / "bhyve_ipc" / f"{name}.py"
-        spec = importlib.util.spec_from_file_location(f"_bhyve_ipc_{name}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+    """refactor_rules.bhyve_ipc.<name>, the module the installed recipe registers its rules
+    from (never a copy loaded from a path, whose classes no recipe would know)."""
+    return importlib.import_module(f"refactor_rules.bhyve_ipc.{name}")
 
 
 def run_rule(rule, root: Path) -> tuple[Outcome, dict[str, bytes | None]]:
