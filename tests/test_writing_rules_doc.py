@@ -29,6 +29,7 @@ def test_the_worked_example_passes_its_before_after_test(tmp_path):
     spec = importlib.util.spec_from_file_location("doc_example_warns",
                                                   tmp_path / "refactor/ops/warns.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["doc_example_warns"] = module  # dataclasses look their module up there
     try:
         spec.loader.exec_module(module)  # @register puts "warns" into OPS
         case = tmp_path / "fixtures/ops/warns"
