@@ -135,11 +135,10 @@ class Rename(Operation):
 
         found: set[Edit] = set()
         for p in sorted(uses):
-            found.update(rename_edits(views[p], o.old, o.new, kinds=kinds, rule=self.id,
-                                      in_comments=o.comments, in_strings=o.strings))
-            # A typedef name in a #define body is only an "ordinary" word to the lexer.
-            found.update(Edit(p, i.start, i.end, o.new.encode(), self.id)
-                         for i in uses[p] if i.kind == "ordinary" and o.kind == "type")
+            found.update(Edit(p, i.start, i.end, new_b, self.id) for i in uses[p])
+            if o.comments or o.strings:  # whole words in comments and strings: no kinds
+                found.update(rename_edits(views[p], o.old, o.new, kinds=(), rule=self.id,
+                                          in_comments=o.comments, in_strings=o.strings))
         ordered = sorted(found, key=lambda e: (e.path, e.start))
         edits: list[Change] = list(ordered)
         reason = f"renames {len(edits)} sites in {len(uses)} files"
@@ -182,6 +181,9 @@ def _occurrences(cf: CFile | None, name: str, kinds: frozenset[str], kind: str) 
     if cf is None:
         return []
     found = [i for i in cf.idents(name) if i.kind in kinds]
+    if kind == "macro" and not _declared_as(cf, name) - {"macro"}:
+        # A macro defined in a header is an ordinary word in the files that use it.
+        found += [i for i in cf.idents(name, "ordinary")]
     if kind == "type":
         defines = {it.index for it in cf.items if it.kind == "define"}
         found += [i for i in cf.idents(name, "ordinary") if i.item in defines]
