@@ -86,6 +86,16 @@ def test_python_rules_by_class_and_by_id():
     assert [r.id for r in recipe.rules()] == ["mtree-var-run-bhyve", "hier-var-run-bhyve"]
 
 
+def test_a_rule_class_that_needs_arguments_is_a_usage_error():
+    with pytest.raises(UsageError) as exc:
+        parse_recipe(HEAD + '[[step.op]]\nop = "refactor.ops.rename:Rename"\nold = "a"\n',
+                     "r.toml")
+    assert str(exc.value) == "r.toml:8: op 'rename' needs option 'new'"
+    with pytest.raises(UsageError, match=r"^r.toml:8: toy:Rename cannot be made from a "
+                                         r"recipe file \(it needs arguments: "):
+        parse_recipe(HEAD + '[[step.op]]\nop = "toy:Rename"\n', "r.toml")
+
+
 def test_bad_recipe_file_on_the_command_line_exits_2(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(HEAD + '[[step.op]]\nop = "rename"\n')
