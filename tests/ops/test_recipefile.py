@@ -58,7 +58,7 @@ HEAD = '[recipe]\nname = "r"\nsummary = "s"\n\n[[step]]\nsubject = "x: y"\n\n'
      "r.toml:8: op 'rename' needs option 'new'"),
     (HEAD + '[[step.op]]\nop = "rename"\nold = "a"\nnew = "b"\nolour = 1\n',
      "r.toml:12: op 'rename' has no option 'olour' (it takes: old, new, paths, kind, "
-     "comments, strings)"),
+     "comments, strings, include_dirs)"),
     (HEAD + '[[step.op]]\nop = "renam"\n', "r.toml:8: unknown op 'renam' (known: "),
     (HEAD + '[[step.op]]\nop = "mtree-dir"\npath = "run/x"\n\n[[step.op]]\nop = "nope:X"\n',
      "r.toml:12: cannot import nope"),
