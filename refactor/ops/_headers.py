@@ -22,9 +22,9 @@ def resolve(tree: Tree, includer: str, spelled: str, search: tuple[str, ...]) ->
     here = [posixpath.dirname(includer)] if spelled.startswith('"') else []
     for d in here + list(search):
         if "*" in d or "?" in d:  # a pattern of directories: the first that has it
-            found = tree.glob(f"{d}/{name}")
-            if found:
-                return found[0]
+            first = next(iter(tree.glob(f"{d}/{name}")), None)
+            if first is not None:
+                return first
             continue
         p = norm(f"{d}/{name}" if d else name)
         if tree.exists(p):
