@@ -1,4 +1,4 @@
-"""The `refactor` command line: apply, plan, rules, inspect, replay, build-test.
+"""The `refactor` command line: apply, rename, move, plan, rules, inspect, replay, build-test.
 
 Exit status: 0 success (including "everything already applied"), 1 a rule
 conflicts or a build-test fails, 2 bad usage or bad input.  Errors are one line.
@@ -54,6 +54,35 @@ def _message(p: argparse.ArgumentParser) -> None:
                    help="write the commits with this author; you stay the committer")
 
 
+def _apply_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default ./refactor-out/<recipe>/, or "
+                        "<git-dir>/refactor-out/<recipe>/ when . is inside the tree)")
+    p.add_argument("--branch", metavar="NAME",
+                   help="branch to create (default refactor/<recipe>)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing branch; the old one is kept as <branch>.orig")
+    p.add_argument("--build", default="auto", metavar="STRATEGY",
+                   help="build-test strategy: auto, make, cross, host, parse, cmd:..., none")
+    p.add_argument("--in-place", action="store_true",
+                   help="also write the changed files into a plain (non-git) tree")
+    p.add_argument("--allow-dirty", action="store_true",
+                   help="go on when files the recipe touches have uncommitted changes")
+    _message(p)
+
+
+def _operation(p: argparse.ArgumentParser) -> None:
+    """One operation as a one-commit recipe: apply's options, or --dry-run for plan's output."""
+    p.add_argument("--tree", default="/usr/src", help="source tree (default /usr/src)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _colour(p)
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the plan and the diff, like `refactor plan`; write nothing")
+    _apply_options(p)
+    p.set_defaults(skip=[], only=[], stat=False, name_only=False, no_diff=False,
+                   no_pager=False)
+
+
 #: What a bare --trailer stands for: the recipe's own trailers.
 RECIPE_TRAILERS = "<recipe>"
 
@@ -70,20 +99,34 @@ def build_parser() -> argparse.ArgumentParser:
                  "the patch series, a full-context diff and report.json.")
     _common(p)
     _select(p)
-    p.add_argument("--out", metavar="DIR",
-                   help="output folder (default ./refactor-out/<recipe>/, or "
-                        "<git-dir>/refactor-out/<recipe>/ when . is inside the tree)")
-    p.add_argument("--branch", metavar="NAME",
-                   help="branch to create (default refactor/<recipe>)")
-    p.add_argument("--force", action="store_true",
-                   help="replace an existing branch; the old one is kept as <branch>.orig")
-    p.add_argument("--build", default="auto", metavar="STRATEGY",
-                   help="build-test strategy: auto, make, cross, host, parse, cmd:..., none")
-    p.add_argument("--in-place", action="store_true",
-                   help="also write the changed files into a plain (non-git) tree")
-    p.add_argument("--allow-dirty", action="store_true",
-                   help="go on when files the recipe touches have uncommitted changes")
-    _message(p)
+    _apply_options(p)
+
+    p = _command(sub, "rename", "rename a C identifier across files and directories",
+                 "Rename a C identifier in the given files and directories, in every #if "
+                 "branch and #define body, as one commit (the `rename` operation).  A "
+                 "collision with a name already in scope is a conflict.")
+    p.add_argument("old", help="the identifier as it is")
+    p.add_argument("new", help="the identifier it becomes")
+    p.add_argument("--path", action="append", default=[], metavar="P",
+                   help="file or directory, relative to the tree (repeatable; default: all)")
+    p.add_argument("--kind", default="any",
+                   choices=("function", "variable", "type", "tag", "field", "macro", "any"),
+                   help="rename only identifiers of this kind (default any)")
+    p.add_argument("--comments", action="store_true", help="rename in comments too")
+    _operation(p)
+
+    p = _command(sub, "move", "move top-level C items into another file",
+                 "Move named functions, file-scope variables, macros or types, with the "
+                 "static helpers only they use, into another (new or existing) file, as one "
+                 "commit (the `move` operation).")
+    p.add_argument("names", nargs="+", metavar="NAME", help="the items to move")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE",
+                   help="the file the items are in, relative to the tree")
+    p.add_argument("--to", dest="dest", required=True, metavar="FILE",
+                   help="the file they go to, relative to the tree (made when missing)")
+    p.add_argument("--header", default="", metavar="H",
+                   help="header for the prototypes of what is now called across files")
+    _operation(p)
 
     p = _command(sub, "plan", "dry run: each rule's status and the diff; writes nothing",
                  "Plan the recipe in memory and show each rule's status, the diff of each "
