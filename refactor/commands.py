@@ -7,18 +7,28 @@ import sys
 from pathlib import Path
 
 from refactor import gitutil
-from refactor.cli import default_out, dump_json
+from refactor.cli import RECIPE_TRAILERS, default_out, dump_json
 from refactor.emit import check_branch_free, emit, prepare_out, write_report
 from refactor.errors import UsageError
+from refactor.messages import Options, format_trailer, parse_ident
+from refactor.ops.cli import name_steps, op_recipe
 from refactor.plan import Plan, plan_recipe
-from refactor.recipe import find_rule, get_recipe, recipes
-from refactor.report import Progress, plan_json, status_table, step_diff, use_colour
+from refactor.recipe import Recipe, find_rule, get_recipe, recipes
+from refactor.report import (
+    Progress,
+    plan_json,
+    status_table,
+    step_diff,
+    step_stat,
+    summary,
+    use_colour,
+)
 from refactor.target import check_anchors, dirty_paths, open_target
 
 
-def _planned(args) -> tuple:
+def _planned(args, recipe: Recipe | None = None) -> tuple:
     gitutil.require_git()
-    recipe = get_recipe(args.recipe)
+    recipe = recipe or get_recipe(args.recipe)
     target = open_target(args.tree)
     check_anchors(target, recipe)
     progress = Progress()
@@ -27,6 +37,7 @@ def _planned(args) -> tuple:
                            progress=progress)
     finally:
         progress.done()
+    name_steps(plan)
     return recipe, target, plan
 
 
@@ -69,13 +80,32 @@ def inconclusive_note(builds, strict: bool) -> str | None:
             "build" + ("" if strict else "; --build-strict makes this an error"))
 
 
-def cmd_apply(args) -> int:
+def message_options(args, recipe: Recipe | None = None) -> tuple[Options, str | None]:
+    """--trailer, --signoff and --author, checked before any work: (options, author)."""
+    trailers: list[str] = []
+    for t in args.trailer:
+        if t == RECIPE_TRAILERS:
+            trailers += (recipe or get_recipe(args.recipe)).trailers
+        else:
+            trailers.append(t)
+    for t in trailers:
+        format_trailer(t)  # a malformed one is bad usage
+    author = "{} <{}>".format(*parse_ident(args.author)) if args.author else None
+    return Options(tuple(trailers), args.signoff), author
+
+
+def cmd_apply(args, recipe: Recipe | None = None) -> int:
     # Absolute: git runs inside the tree, and must not write the series there.
-    out = (Path(args.out) if args.out else default_out(args.recipe)).absolute()
+    if recipe is not None:
+        name = recipe.name
+    else:
+        name = Path(args.recipe).stem if args.recipe.endswith(".toml") else args.recipe
+    out = (Path(args.out) if args.out else default_out(name, args.tree)).absolute()
     check_out_writable(out)
     strategy = check_strategy(args.build)
-    recipe, target, plan = _planned(args)
-    colour = use_colour(sys.stdout) and not args.json
+    message, author = message_options(args, recipe)
+    recipe, target, plan = _planned(args, recipe)
+    colour = use_colour(sys.stdout, args.color) and not args.json
 
     if plan.conflicts:
         report = _report(plan, target, None, out, exit_status=1)
@@ -98,13 +128,14 @@ def cmd_apply(args) -> int:
         raise UsageError("--in-place is for trees that are not git checkouts; "
                          "on a checkout the change goes on a branch")
     branch = args.branch or f"refactor/{recipe.name}"
-    check_branch_free(target, branch)
+    replaces = check_branch_free(target, branch, args.force)
     out = prepare_out(out)
 
     progress = Progress()
     try:
         emitted = emit(plan, target, out, branch if target.is_git else None, strategy,
-                       in_place=args.in_place, progress=progress)
+                       in_place=args.in_place, progress=progress, message=message,
+                       author=author, replaces=replaces)
     finally:
         progress.done()
     status = build_status(emitted.builds, args.build_strict)
@@ -115,6 +146,8 @@ def cmd_apply(args) -> int:
     text = status_table(plan, colour, emitted.builds, emitted.commits)
     if emitted.branch:
         text += f"\nbranch {emitted.branch} in {target.root}"
+    if emitted.backup:
+        text += f"\nthe old {emitted.branch} is kept as branch {emitted.backup}"
     text += f"\nwrote {len(report['written'])} files to {out}"
     note = inconclusive_note(emitted.builds, args.build_strict)
     if note:
@@ -139,7 +172,7 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
     steps = []
     for i, s in enumerate(plan.steps):
         steps.append({
-            "subject": s.step.subject,
+            "subject": s.subject,
             "commit": emitted.commits[i] if emitted else None,
             "files": s.touched,
             "rules": [r.to_json() for r in s.rules],
@@ -153,6 +186,7 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
         "recipe": plan.recipe.name,
         "mode": "git" if target.is_git else "plain",
         "branch": emitted.branch if emitted else None,
+        "backup": emitted.backup if emitted else None,
         "base": emitted.base if emitted else target.head,
         "steps": steps,
         "out": str(out),
@@ -180,24 +214,59 @@ def build_summary(builds) -> dict | None:
     }
 
 
-def cmd_plan(args) -> int:
-    _, _, plan = _planned(args)
+def cmd_plan(args, recipe: Recipe | None = None) -> int:
+    _, _, plan = _planned(args, recipe)
     if args.json:
         data = plan_json(plan)
         data["diffs"] = [step_diff(s) for s in plan.steps]
         dump_json(data)
-    else:
-        colour = use_colour(sys.stdout)
+        return 1 if plan.conflicts else 0
+    from refactor.pager import paged
+
+    colour = use_colour(sys.stdout, args.color)  # the terminal's, not the pager's pipe
+    with paged(not args.no_pager):
         print(status_table(plan, colour))
         for s in plan.steps:
-            if s.changes:
-                print(f"\n# {s.step.subject}\n")
-                sys.stdout.write(step_diff(s, colour))
+            if s.changes and not args.no_diff:
+                print(f"\n# {s.subject}\n")
+                if args.stat:
+                    sys.stdout.write(step_stat(s))
+                elif args.name_only:
+                    print("\n".join(s.touched))
+                else:
+                    sys.stdout.write(step_diff(s, colour))
+        print("\n" + summary(plan, args.tree))
     return 1 if plan.conflicts else 0
 
 
+def cmd_rename(args) -> int:
+    options = {"old": args.old, "new": args.new, "paths": args.path or ["."],
+               "kind": args.kind, "comments": args.comments}
+    return _run_op(args, op_recipe("rename", options, f"rename {args.old} to {args.new}"))
+
+
+def cmd_move(args) -> int:
+    options = {"names": args.names, "source": args.source, "dest": args.dest,
+               "header": args.header}
+    return _run_op(args, op_recipe("move", options,
+                                   f"move {', '.join(args.names)} to {args.dest}"))
+
+
+def _run_op(args, recipe: Recipe) -> int:
+    """One operation goes the way of a recipe: `plan` with --dry-run, else `apply`."""
+    return cmd_plan(args, recipe) if args.dry_run else cmd_apply(args, recipe)
+
+
 def cmd_rules(args) -> int:
+    from refactor.ops import all_ops
+
     all_ = recipes()
+    ops = all_ops()
+    if args.id and args.id in ops and args.id not in all_:
+        op = ops[args.id]
+        print(f"{op.op} (operation; in a recipe: op = \"{op.op}\")\n")
+        print(op.doc())
+        return 0
     if args.id:
         if args.id in all_:
             r = all_[args.id]
@@ -205,7 +274,7 @@ def cmd_rules(args) -> int:
             if r.doc:
                 print(r.doc.strip() + "\n")
             for i, step in enumerate(r.steps, 1):
-                print(f"step {i}: {step.subject}")
+                print(f"step {i}: {step.title}")
                 for rule in step.rules:
                     print(f"  {rule.id:<28} {rule.summary}")
             return 0
@@ -220,9 +289,12 @@ def cmd_rules(args) -> int:
     for r in all_.values():
         print(f"{r.name}: {r.summary}")
         for i, step in enumerate(r.steps, 1):
-            print(f"  step {i}: {step.subject}")
+            print(f"  step {i}: {step.title}")
             for rule in step.rules:
                 print(f"    {rule.id:<28} {rule.summary}")
+    print("operations (`refactor rules OP` for options):")
+    for name, op in sorted(ops.items()):
+        print(f"  {name:<30} {op.doc().splitlines()[0]}")
     return 0
 
 
@@ -244,6 +316,8 @@ def cmd_replay(args) -> int:
     from refactor.replay import replay
 
     check_strategy(args.build)
+    if args.out:
+        check_out_writable(Path(args.out).absolute())
     return replay(args)
 
 

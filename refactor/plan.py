@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from refactor.edits import EditSet
-from refactor.errors import EditConflict, UsageError
+from refactor.errors import EditConflict, UsageError, did_you_mean
 from refactor.recipe import Recipe, Step
 from refactor.rule import Outcome, Rule, Status
 from refactor.tree import Tree
@@ -48,6 +48,12 @@ class StepResult:
     @property
     def touched(self) -> list[str]:
         return sorted(self.changes)
+
+    @property
+    def subject(self) -> str:
+        """The subject of this step's commit, made from what applied; else its title."""
+        message = self.step.message(self.rules)
+        return message.splitlines()[0] if message else self.step.title
 
 
 @dataclass
@@ -86,7 +92,8 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
     known = {r.id for r in recipe.rules()}
     for rid in skip | only:
         if rid not in known:
-            raise UsageError(f"recipe {recipe.name} has no rule {rid!r}")
+            raise UsageError(f"recipe {recipe.name} has no rule {rid!r}"
+                             + did_you_mean(rid, sorted(known)))
 
     status_of: dict[str, RuleResult] = {}
     steps: list[StepResult] = []
@@ -97,7 +104,7 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
         for rule in step.rules:
             if progress:
                 progress(f"plan: {rule.id}")
-            outcome = _gate(rule, status_of) or _safe_plan(rule, current)
+            outcome = _gate(rule, status_of) or _within_files(rule, _safe_plan(rule, current))
             outcome = _select(rule, outcome, skip, only)
             outcomes[rule.id] = outcome
             res = RuleResult(rule, outcome.status, outcome.reason,
@@ -137,6 +144,28 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
         steps.append(StepResult(step, results, current, after, changes))
         current = after
     return Plan(recipe, tree, steps)
+
+
+def declares(rule: Rule, path: str) -> bool:
+    """Is `path` one of the files, or under one of the directories, the rule declares?"""
+    for f in rule.files:
+        f = f.strip("/")
+        if f in ("", ".") or path == f or path.startswith(f + "/"):
+            return True
+    return False
+
+
+def _within_files(rule: Rule, outcome: Outcome) -> Outcome:
+    """A rule may change only what it declares in `files`: anything else is a conflict,
+    so `refactor rules ID` and the build-test's file list never understate a change."""
+    if outcome.status != Status.APPLIED:
+        return outcome
+    outside = sorted({c.path for c in outcome.changes if not declares(rule, c.path)})
+    if not outside:
+        return outcome
+    declared = ", ".join(rule.files) or "none"
+    return Outcome(Status.CONFLICT, f"it changes {outside[0]}, outside the files it "
+                                    f"declares ({declared})")
 
 
 def _tag(changes, rule_id):

@@ -58,11 +58,15 @@ class Rule:
 
     id: str = ""
     summary: str = ""
-    #: Files the rule reads or changes, relative to the tree root.
+    #: Files (or directories) the rule reads or changes, relative to the tree root.
+    #: The planner makes a change outside them a conflict.
     files: tuple[str, ...] = ()
     #: Rule ids whose change this rule builds on.  When one of them was not
     #: applied and is not already in the tree, this rule is not applicable either.
     requires: tuple[str, ...] = ()
+    #: The rule's sentence(s) for the commit body of its step, when the step
+    #: does not give its own (refactor.messages): said only if the rule applied.
+    message: str = ""
 
     def plan(self, tree: Tree) -> Outcome:
         raise NotImplementedError
