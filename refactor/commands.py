@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from refactor import gitutil
 from refactor.cli import default_out, dump_json
-from refactor.emit import check_branch_free, emit, prepare_out, write_report
+from refactor.emit import check_branch_free, emit, prepare_out
 from refactor.errors import UsageError
+from refactor.install import remove_stale
 from refactor.plan import Plan, plan_recipe
 from refactor.recipe import find_rule, get_recipe, recipes
 from refactor.report import Progress, plan_json, status_table, step_diff, use_colour
-from refactor.target import check_anchors, dirty_paths, open_target
+from refactor.target import check_anchors, check_readable, dirty_paths, open_target
 
 
-def _planned(args) -> tuple:
+def _planned(args, before_plan=None) -> tuple:
     gitutil.require_git()
     recipe = get_recipe(args.recipe)
     target = open_target(args.tree)
     check_anchors(target, recipe)
+    check_readable(target, recipe)
+    if before_plan:
+        before_plan(recipe, target)
     progress = Progress()
     try:
         plan = plan_recipe(recipe, target.tree, skip=args.skip, only=args.only,
@@ -28,6 +33,34 @@ def _planned(args) -> tuple:
     finally:
         progress.done()
     return recipe, target, plan
+
+
+def check_out_place(out: Path, target) -> None:
+    """--out must not be inside .git; inside the tree it is allowed, with a warning."""
+    real = Path(os.path.realpath(out))
+    git_dir = target.root / ".git"
+    if target.is_git:
+        git_dir = Path(gitutil.run(target.root, "rev-parse", "--absolute-git-dir")
+                       .decode().strip())
+    for d in (git_dir, Path(os.path.realpath(git_dir))):
+        if real == d or d in real.parents:
+            raise UsageError(f"--out {out} is inside {d}; pick a folder outside the repository")
+    root = Path(os.path.realpath(target.root))
+    if real == root or root in real.parents:
+        print(f"refactor: warning: --out {out} is inside the tree {target.root}",
+              file=sys.stderr)
+
+
+def clean_stale(target, out: Path | None) -> None:
+    """Remove what killed runs left behind (their pid is gone), and say so."""
+    left = [str(p) for p in remove_stale(Path(tempfile.gettempdir()), "refactor-")]
+    if out is not None:
+        left += [str(p) for p in remove_stale(out.parent, ".")]
+    if target.is_git:
+        left += gitutil.remove_stale_refs(target.root)
+    if left:
+        print(f"refactor: removed what an earlier, killed run left behind: {', '.join(left)}",
+              file=sys.stderr)
 
 
 def check_out_writable(out: Path) -> None:
@@ -60,7 +93,16 @@ def cmd_apply(args) -> int:
     out = (Path(args.out) if args.out else default_out(args.recipe)).absolute()
     check_out_writable(out)
     check_strategy(args.build)
-    recipe, target, plan = _planned(args)
+
+    def before_plan(recipe, target):
+        if args.in_place and target.is_git:
+            raise UsageError("--in-place is for trees that are not git checkouts; "
+                             "on a checkout the change goes on a branch")
+        check_out_place(out, target)
+        check_branch_free(target, args.branch or f"refactor/{recipe.name}")
+        clean_stale(target, out)
+
+    recipe, target, plan = _planned(args, before_plan)
     colour = use_colour(sys.stdout) and not args.json
 
     if plan.conflicts:
@@ -80,24 +122,19 @@ def cmd_apply(args) -> int:
     if dirty and not args.allow_dirty:
         raise UsageError(f"uncommitted changes in {', '.join(dirty)}, which the recipe "
                          f"touches; commit or stash them, or pass --allow-dirty")
-    if args.in_place and target.is_git:
-        raise UsageError("--in-place is for trees that are not git checkouts; "
-                         "on a checkout the change goes on a branch")
     branch = args.branch or f"refactor/{recipe.name}"
-    check_branch_free(target, branch)
     out = prepare_out(out)
 
     progress = Progress()
     try:
         emitted = emit(plan, target, out, branch if target.is_git else None, args.build,
-                       in_place=args.in_place, progress=progress)
+                       in_place=args.in_place, progress=progress,
+                       report=lambda e: _report(plan, target, e, out,
+                                                exit_status=1 if e.build_failed else 0))
     finally:
         progress.done()
     status = 1 if emitted.build_failed else 0
-    report = _report(plan, target, emitted, out, exit_status=status)
-    report_path = out / "report.json"
-    report["written"].append(str(report_path))
-    write_report(report_path, report)
+    report = emitted.report
     text = status_table(plan, colour, emitted.builds, emitted.commits)
     if emitted.branch:
         text += f"\nbranch {emitted.branch} in {target.root}"

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from refactor import gitutil
 from refactor.errors import UsageError
+from refactor.install import TAG, Swap, temp_prefix
 from refactor.plan import Plan
 from refactor.target import Target
 
@@ -31,6 +34,7 @@ class Emitted:
     branch: str | None
     written: list[str] = field(default_factory=list)
     builds: list[dict | None] = field(default_factory=list)
+    report: dict | None = None
 
     @property
     def build_failed(self) -> bool:
@@ -38,58 +42,150 @@ class Emitted:
 
 
 def prepare_out(out: Path) -> Path:
-    """Create --out, or fail with one line when it cannot be written."""
+    """Check that --out can be made, without making it (outputs are staged beside it)."""
+    out = out.absolute()
+    probe = out
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"cannot write to --out {out}: {probe} is not a directory")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe-", delete=True)
-        probe.close()
+        tempfile.TemporaryDirectory(dir=probe, prefix=f".probe{TAG}{os.getpid()}-").cleanup()
     except OSError as exc:
         raise UsageError(f"cannot write to --out {out}: {exc.strerror or exc}") from None
     return out
 
 
 def check_branch_free(target: Target, branch: str) -> None:
+    """Refuse, before any work, a branch name git would refuse or that a ref blocks."""
     if not target.is_git:
         return
     try:
         gitutil.run(target.root, "check-ref-format", "--branch", branch)
-    except RuntimeError:
+    except gitutil.GitError:
         raise UsageError(f"{branch!r} is not a valid branch name") from None
-    if f"refs/heads/{branch}" in {h.path for h in target.repo.heads}:
-        raise UsageError(f"branch {branch} already exists in {target.root}; "
-                         f"delete it or pick another with --branch")
+    ref = f"refs/heads/{branch}"
+    for have in gitutil.run(target.root, "for-each-ref", "--format=%(refname)",
+                            "refs/heads/").decode().split():
+        if have == ref:
+            raise UsageError(f"branch {branch} already exists in {target.root}; "
+                             f"delete it or pick another with --branch")
+        # refs are files: "refactor" and "refactor/x" cannot both exist.
+        if ref.startswith(have + "/") or have.startswith(ref + "/"):
+            raise UsageError(f"branch {have[len('refs/heads/'):]} in {target.root} blocks "
+                             f"branch {branch}; pick another with --branch")
+
+
+#: What a run has made visible so far, for the message after an interruption.
+published: list[str] = []
 
 
 def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
-         in_place: bool = False, progress=None) -> Emitted:
-    """Commit every step that changed something, then write patches, diff and builds."""
+         in_place: bool = False, progress=None, report=None) -> Emitted:
+    """Commit every step that changed something, then write patches, diff, builds and report.
+
+    Every output is staged in a temporary folder beside `out` and the in-place
+    files beside their targets; all are renamed into place at the end, and the
+    branch is made last, with the expectation that it does not exist yet.  Any
+    failure (or Ctrl-C) before that undoes everything.  `report(emitted)` gives
+    the report.json to write with the rest.
+    """
     out = out.absolute()  # git runs with the repository as its working directory
+    published.clear()
     touched = sorted({p for s in plan.steps for p in s.changes})
+    outputs, tree_files = Swap(), Swap(target.root)
+    stage = None
     scratch = None
-    if target.is_git:
-        repo_dir, base = target.root, target.head
-    else:
-        originals = {p: d for p in touched if (d := plan.tree.read(p)) is not None}
-        scratch, repo_dir, base = gitutil.scratch_repo(originals)
     try:
+        if target.is_git:
+            repo_dir, base = target.root, target.head
+        else:
+            originals = {p: d for p in touched if (d := plan.tree.read(p)) is not None}
+            scratch, repo_dir, base = gitutil.scratch_repo(originals)
         if progress:
             progress(f"committing {sum(1 for s in plan.steps if s.changes)} steps")
         made = iter(gitutil.make_commits(
             repo_dir, base, [(s.changes, s.step.message()) for s in plan.steps if s.changes]))
         commits = [next(made) if s.changes else None for s in plan.steps]
         tip = next((c for c in reversed(commits) if c), base)
-        builds = _build_tests(plan, build, out, progress)
-        written = _write_outputs(plan, repo_dir, base, tip, out)
-        made_branch = None
-        if target.is_git and branch and tip != base:
-            gitutil.run(target.root, "update-ref", f"refs/heads/{branch}", tip, "")
-            made_branch = branch
+        outputs.mkdirs(out.parent)
+        stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=temp_prefix(out)))
+        builds = _build_tests(plan, build, stage, progress)
+        names = _write_outputs(plan, repo_dir, base, tip, stage)
+        make_branch = branch if target.is_git and branch and tip != base else None
+        written = [str(out / n) for n in names]
+        if report is not None:
+            written.append(str(out / "report.json"))
+        emitted = Emitted(base, commits, make_branch, list(written), builds)
         if in_place:
-            written += write_in_place(target.root, plan.final, touched)
-        return Emitted(base, commits, made_branch, written, builds)
+            for p in touched:
+                data = plan.final.read(p)
+                if data is None:
+                    tree_files.delete(target.root / p)
+                else:
+                    tree_files.write(target.root / p, data)
+                emitted.written.append(str(target.root / p))
+        if report is not None:
+            emitted.report = report(emitted)
+            write_report(stage / "report.json", emitted.report)
+        _stage_out(outputs, stage, out)
+        outputs.apply()
+        tree_files.apply()
+        if make_branch:
+            _make_branch(target, make_branch, tip)
+        published[:] = [f"branch {make_branch} in {target.root}"] if make_branch else []
+        published.append(f"{len(written)} files in {out}")
+        if in_place:
+            published.append(f"{len(touched)} changed files in {target.root}")
+        for left in outputs.finish() + tree_files.finish():
+            print(f"refactor: warning: could not remove the old {left}", file=sys.stderr)
+        return emitted
+    except BaseException as exc:
+        if published:
+            raise
+        tree_files.undo()
+        outputs.undo()
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise UsageError(_os_message(exc, stage, out)) from None
+        raise
     finally:
         if scratch is not None:
             scratch.cleanup()
+
+
+def _os_message(exc: OSError, stage: Path | None, out: Path) -> str:
+    """One line naming the file as the user knows it (not its staged name)."""
+    name = str(exc.filename or "")
+    if stage is not None:
+        name = name.replace(str(stage), str(out))
+    name = re.sub(r"/\.([^/]*)\.refactor-\d+-[^/]*$", r"/\1", name)
+    return f"cannot write {name or out}: {exc.strerror or exc}; nothing was written"
+
+
+def _stage_out(outputs: Swap, stage: Path, out: Path) -> None:
+    """Plan the move of the staged outputs: the whole folder, or file by file into
+    an existing --out (keeping what else is there, dropping stale patches)."""
+    if not out.exists():
+        outputs.put(out, stage)
+        return
+    new = set(os.listdir(stage))
+    for old in sorted(out.iterdir()):
+        if PATCH_NAME.match(old.name) and old.name not in new:
+            outputs.delete(old)
+    for name in sorted(new):
+        outputs.put(out / name, stage / name)
+
+
+def _make_branch(target: Target, branch: str, tip: str) -> None:
+    try:
+        # The empty old value: only if nobody made the branch since check_branch_free.
+        gitutil.run(target.root, "update-ref", "-m", "refactor: apply",
+                    f"refs/heads/{branch}", tip, "")
+    except gitutil.GitError as exc:
+        raise UsageError(f"cannot create branch {branch} in {target.root} "
+                         f"({str(exc).split(': ', 1)[-1]}); nothing was written") from None
 
 
 def _build_tests(plan: Plan, build: str, out: Path, progress) -> list[dict | None]:
@@ -113,55 +209,40 @@ def _build_tests(plan: Plan, build: str, out: Path, progress) -> list[dict | Non
     return results
 
 
-def _write_outputs(plan: Plan, repo_dir: Path, base: str, tip: str, out: Path) -> list[str]:
-    for old in out.iterdir():
-        if PATCH_NAME.match(old.name):
-            old.unlink()
-    written: list[str] = []
+def _write_outputs(plan: Plan, repo_dir: Path, base: str, tip: str, stage: Path) -> list[str]:
+    """Write the patches and the full-context diff into `stage`; their names, in order."""
+    names: list[str] = []
     if tip != base:
         # format-patch prints the name of each file it writes, one a line.
-        names = gitutil.run(repo_dir, "format-patch", "-o", str(out),
-                            f"{base}..{tip}").decode().splitlines()
-        written += [str(Path(n)) for n in names]
-    diff_path = out / f"{plan.recipe.name}.diff"
+        names += [Path(n).name for n in gitutil.run(
+            repo_dir, "format-patch", "-o", str(stage), f"{base}..{tip}").decode().splitlines()]
+    diff_name = f"{plan.recipe.name}.diff"
     # Every line of each touched file as context, as Phabricator reviews want.
     full = gitutil.run(repo_dir, "diff", "--no-color", "-U99999999", base, tip) if tip != base \
         else b""
-    diff_path.write_bytes(full)
-    written.append(str(diff_path))
-    return written
+    (stage / diff_name).write_bytes(full)
+    names.append(diff_name)
+    return names
 
 
 def write_in_place(root: Path, final, paths: list[str]) -> list[str]:
-    """Write every touched file at once, or none: temp files first, then renames."""
-    staged: list[tuple[Path, Path | None]] = []
+    """Write every touched file at once, or none (see refactor.install)."""
+    swap = Swap(root)
     try:
         for rel in paths:
-            dest = root / rel
             data = final.read(rel)
             if data is None:
-                staged.append((dest, None))
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.refactor-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            if dest.exists():
-                os.chmod(tmp, dest.stat().st_mode & 0o7777)
+                swap.delete(root / rel)
             else:
-                os.chmod(tmp, 0o644)
-            staged.append((dest, Path(tmp)))
+                swap.write(root / rel, data)
+        swap.apply()
     except OSError as exc:
-        for _, tmp in staged:
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write into {root}: {exc.strerror or exc}; nothing written") \
-            from None
-    for dest, tmp in staged:
-        if tmp is None:
-            dest.unlink(missing_ok=True)
-        else:
-            os.replace(tmp, dest)
+        swap.undo()
+        raise UsageError(_os_message(exc, None, root)) from None
+    except BaseException:
+        swap.undo()
+        raise
+    swap.finish()
     return [str(root / p) for p in paths]
 
 
