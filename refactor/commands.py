@@ -55,7 +55,7 @@ def clean_stale(target, out: Path | None) -> None:
     """Remove what killed runs left behind (their pid is gone), and say so."""
     left = [str(p) for p in remove_stale(Path(tempfile.gettempdir()), "refactor-")]
     if out is not None:
-        left += [str(p) for p in remove_stale(out.parent, ".")]
+        left += [str(p) for d in (out.parent, out) for p in remove_stale(d, ".")]
     if target.is_git:
         left += gitutil.remove_stale_refs(target.root)
     if left:
@@ -228,6 +228,13 @@ def cmd_inspect(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if b"\0" in head:
+        raise UsageError(f"{path} is a binary file, not C source")
     result = inspect_file(path, args.define or None)
     if args.json:
         dump_json(result)
@@ -240,17 +247,24 @@ def cmd_replay(args) -> int:
     from refactor.replay import replay
 
     check_strategy(args.build)
+    if args.jobs >= 1:  # replay() refuses the rest, before any work
+        clean_stale(open_target(args.tree), None)
     return replay(args)
 
 
 def cmd_build_test(args) -> int:
     from refactor.buildtest import build_test_command
 
-    tree = Path(args.tree)
-    if not tree.is_dir():
-        raise UsageError(f"tree {tree} is not a directory")
     recipe = get_recipe(args.recipe)
+    if args.strategy == "none":
+        raise UsageError("--strategy none: build-test needs a strategy "
+                         "(auto, make, cross, host, parse or cmd:...)")
     check_strategy(args.strategy, "--strategy")
+    # The same checks as apply and plan: an empty or unreadable tree is refused.
+    target = open_target(args.tree)
+    check_anchors(target, recipe)
+    check_readable(target, recipe)
+    tree = target.root
     files = sorted({f for r in recipe.rules() for f in r.files})
     results = build_test_command(tree, args.strategy, files)
     data = [r.to_json() for r in results]

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -110,6 +111,7 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
         tip = next((c for c in reversed(commits) if c), base)
         outputs.mkdirs(out.parent)
         stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=temp_prefix(out)))
+        os.chmod(stage, 0o777 & ~_umask())  # as mkdir would have made --out
         builds = _build_tests(plan, build, stage, progress)
         names = _write_outputs(plan, repo_dir, base, tip, stage)
         make_branch = branch if target.is_git and branch and tip != base else None
@@ -139,6 +141,8 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
             published.append(f"{len(touched)} changed files in {target.root}")
         for left in outputs.finish() + tree_files.finish():
             print(f"refactor: warning: could not remove the old {left}", file=sys.stderr)
+        if stage.exists():  # emptied file by file into an --out that existed
+            stage.rmdir()
         return emitted
     except BaseException as exc:
         if published:
@@ -153,6 +157,12 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
     finally:
         if scratch is not None:
             scratch.cleanup()
+
+
+def _umask() -> int:
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
 
 
 def _os_message(exc: OSError, stage: Path | None, out: Path) -> str:
@@ -179,13 +189,18 @@ def _stage_out(outputs: Swap, stage: Path, out: Path) -> None:
 
 
 def _make_branch(target: Target, branch: str, tip: str) -> None:
+    ref = f"refs/heads/{branch}"
     try:
         # The empty old value: only if nobody made the branch since check_branch_free.
-        gitutil.run(target.root, "update-ref", "-m", "refactor: apply",
-                    f"refs/heads/{branch}", tip, "")
+        gitutil.run(target.root, "update-ref", "-m", "refactor: apply", ref, tip, "")
     except gitutil.GitError as exc:
         raise UsageError(f"cannot create branch {branch} in {target.root} "
                          f"({str(exc).split(': ', 1)[-1]}); nothing was written") from None
+    except BaseException:
+        # Interrupted: git may have made it all the same.  Delete it only if it is ours.
+        subprocess.run(["git", "update-ref", "-d", ref, tip], cwd=target.root,
+                       capture_output=True)
+        raise
 
 
 def _build_tests(plan: Plan, build: str, out: Path, progress) -> list[dict | None]:

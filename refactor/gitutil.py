@@ -23,7 +23,8 @@ class GitError(RefactorError):
 
     exit_status = 2
 
-#: fast-import commits onto a ref of its own, deleted right after: refs/refactor/import-<pid>-<usec>
+#: fast-import commits onto a ref of its own that it never writes (see make_commits);
+#: older versions left refs/refactor/import-<pid>-<usec> when killed.
 IMPORT_REFS = "refs/refactor/import-"
 
 FALLBACK_IDENT = {
@@ -48,7 +49,8 @@ def run(repo: Path, *args: str, env: dict | None = None, input: bytes | None = N
         full.update(env)
     res = subprocess.run(["git", *args], cwd=repo, env=full, input=input, capture_output=True)
     if res.returncode != 0:
-        raise GitError(failure(args[0], res.returncode, res.stderr))
+        command = next((a for a in args if not a.startswith("-")), "")
+        raise GitError(failure(command, res.returncode, res.stderr))
     return res.stdout
 
 
@@ -116,13 +118,12 @@ def make_commits(repo: Path, base: str | None,
                 stream += b"M " + mode + b" inline " + _path(path) + b"\n"
                 stream += b"data %d\n" % len(data) + data + b"\n"
         stream += b"\n"
-    stream += b"done\n"
+    # A reset without `from` deletes the ref again: git never writes it, so no run,
+    # not even one killed with -9, leaves it behind.  The marks name the commits.
+    stream += f"reset {ref}\n\ndone\n".encode()
     with tempfile.TemporaryDirectory(prefix=f"refactor-import-{os.getpid()}-") as tmp:
         marks = Path(tmp) / "marks"
-        try:
-            _fast_import(repo, bytes(stream), marks)
-        finally:
-            subprocess.run(["git", "update-ref", "-d", ref], cwd=repo, capture_output=True)
+        _fast_import(repo, bytes(stream), marks)
         found = dict(line.split() for line in marks.read_text().splitlines())
     return [found[f":{i}"] for i in range(1, len(steps) + 1)]
 

@@ -7,6 +7,7 @@ repository.  The result is a matrix of rule statuses per revision.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -79,9 +80,12 @@ def _replay_one(recipe_name: str, tree_dir: str, rev: str, build: str, logs: str
 
 
 def replay(args) -> int:
+    if args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give 1 or more")
     recipe = get_recipe(args.recipe)
-    jobs = max(1, min(args.jobs, len(args.rev)))
-    with tempfile.TemporaryDirectory(prefix="refactor-replay-") as logs:
+    jobs = min(args.jobs, len(args.rev))
+    # The pid in the name lets a later run remove it if this one is killed.
+    with tempfile.TemporaryDirectory(prefix=f"refactor-replay-{os.getpid()}-") as logs:
         if jobs == 1:
             results = [replay_rev(recipe, args.tree, rev, args.build, Path(logs))
                        for rev in args.rev]

@@ -112,8 +112,8 @@ def dirty_paths(target: Target, paths: list[str]) -> list[str]:
         return []
     from refactor import gitutil
 
-    out = gitutil.run(target.root, "status", "--porcelain", "-z", "--untracked-files=all",
-                      "--", *paths).decode("utf-8", "surrogateescape")
+    out = gitutil.run(target.root, "--no-optional-locks", "status", "--porcelain", "-z",
+                      "--untracked-files=all", "--", *paths).decode("utf-8", "surrogateescape")
     dirty = []
     for entry in out.split("\0"):
         if len(entry) > 3:
