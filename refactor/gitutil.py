@@ -50,15 +50,25 @@ def run(repo: Path, *args: str, env: dict | None = None, input: bytes | None = N
     res = subprocess.run(["git", *args], cwd=repo, env=full, input=input, capture_output=True)
     if res.returncode != 0:
         command = next((a for a in args if not a.startswith("-")), "")
-        raise GitError(failure(command, res.returncode, res.stderr))
+        raise GitError(failure(command, res.returncode, res.stderr, repo))
     return res.stdout
 
 
-def failure(command: str, status: int, stderr: bytes) -> str:
-    lines = stderr.decode(errors="replace").strip().splitlines()
-    why = lines[-1] if lines else (f"killed by signal {-status}" if status < 0
-                                   else f"exit status {status}")
-    return f"git {command} failed: {why}"
+#: How a full, read-only or forbidden file system shows in git's messages.
+WRITE_FAULTS = ("No space left", "Out of diskspace", "Read-only file system", "Permission denied",
+                "Disk quota exceeded", "Operation not permitted")
+
+
+def failure(command: str, status: int, stderr: bytes, repo: Path | None = None) -> str:
+    """One line: git's word on why (a write fault first, else its fatal line, else its last)."""
+    lines = [ln for ln in stderr.decode(errors="replace").strip().splitlines()
+             if "dumping crash report" not in ln]  # the crash report is removed
+    why = next((ln for ln in lines if any(f in ln for f in WRITE_FAULTS)), None) or \
+        next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), None) or \
+        (lines[-1] if lines else f"killed by signal {-status}" if status < 0
+         else f"exit status {status}")
+    where = f" in {repo}" if repo is not None and any(f in why for f in WRITE_FAULTS) else ""
+    return f"git {command} failed{where}: {why}"
 
 
 def _ident(repo: Path, var: str, kind: str) -> bytes:
@@ -148,7 +158,7 @@ def _fast_import(repo: Path, stream: bytes, marks: Path) -> None:
             for tmp in set(pack_dir.glob("tmp_*")) - before if pack_dir.is_dir() else ():
                 tmp.unlink(missing_ok=True)
     if proc.returncode != 0:
-        raise GitError(failure("fast-import", proc.returncode, err))
+        raise GitError(failure("fast-import", proc.returncode, err, repo))
 
 
 def remove_stale_refs(repo: Path) -> list[str]:

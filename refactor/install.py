@@ -150,8 +150,9 @@ class Swap:
         try:
             for e in self.entries:
                 if os.path.lexists(e.dest):
-                    e.backup = e.dest.with_name(temp_prefix(e.dest) + "old")
-                    os.rename(e.dest, e.backup)
+                    backup = e.dest.with_name(temp_prefix(e.dest) + "old")
+                    os.rename(e.dest, backup)
+                    e.backup = backup
                 if e.staged is not None:
                     try:
                         os.rename(e.staged, e.dest)

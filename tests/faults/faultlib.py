@@ -201,9 +201,9 @@ class Run:
                        FAULT_CMD=cmd)
         env.update(self.env)
         cmd = [sys.executable, "-m", "refactor", *self.args]
-        if self.user:
-            cmd = ["setpriv", f"--reuid={self.user}", f"--regid={self.user}", "--clear-groups",
-                   "--", *cmd]
+        if self.user:  # "uid:gid"
+            uid, gid = self.user.split(":")
+            cmd = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--", *cmd]
         return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
                               cwd=self.base)
 
