@@ -11,7 +11,7 @@ from refactor import gitutil
 from refactor.cli import default_out, dump_json
 from refactor.emit import check_branch_free, emit, prepare_out
 from refactor.errors import UsageError
-from refactor.install import remove_stale
+from refactor.install import remove_stale, say_removed
 from refactor.plan import Plan, plan_recipe
 from refactor.recipe import find_rule, get_recipe, recipes
 from refactor.report import Progress, plan_json, status_table, step_diff, use_colour
@@ -58,9 +58,7 @@ def clean_stale(target, out: Path | None) -> None:
         left += [str(p) for d in (out.parent, out) for p in remove_stale(d, ".")]
     if target.is_git:
         left += gitutil.remove_stale_refs(target.root)
-    if left:
-        print(f"refactor: removed what an earlier, killed run left behind: {', '.join(left)}",
-              file=sys.stderr)
+    say_removed(left)
 
 
 def check_out_writable(out: Path) -> None:
@@ -134,6 +132,7 @@ def cmd_apply(args) -> int:
     finally:
         progress.done()
     status = 1 if emitted.build_failed else 0
+    assert emitted.report is not None  # emit() wrote it with the rest
     report = emitted.report
     text = status_table(plan, colour, emitted.builds, emitted.commits)
     if emitted.branch:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from refactor import gitutil
 from refactor.errors import UsageError
-from refactor.install import TAG, Swap, temp_prefix
+from refactor.install import TAG, Swap, remove_stale, say_removed, temp_prefix
 from refactor.plan import Plan
 from refactor.target import Target
 
@@ -98,7 +98,9 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
     stage = None
     scratch = None
     try:
+        base: str
         if target.is_git:
+            assert target.head is not None
             repo_dir, base = target.root, target.head
         else:
             originals = {p: d for p in touched if (d := plan.tree.read(p)) is not None}
@@ -120,6 +122,8 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
             written.append(str(out / "report.json"))
         emitted = Emitted(base, commits, make_branch, list(written), builds)
         if in_place:
+            say_removed([stale for d in sorted({(target.root / p).parent for p in touched})
+                         for stale in remove_stale(d, ".")])
             for p in touched:
                 data = plan.final.read(p)
                 if data is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,7 @@ def _remove(path: Path) -> None:
 
 def remove_stale(folder: Path, only_prefix: str = "") -> list[Path]:
     """Remove temporary files and folders in `folder` left by processes that no longer run."""
-    removed = []
+    removed: list[Path] = []
     try:
         names = os.listdir(folder)
     except OSError:
@@ -65,6 +66,12 @@ def remove_stale(folder: Path, only_prefix: str = "") -> list[Path]:
         except OSError:
             pass  # not ours to fight over; the next run tries again
     return removed
+
+
+def say_removed(paths) -> None:
+    if paths:
+        print(f"refactor: removed what an earlier, killed run left behind: "
+              f"{', '.join(map(str, paths))}", file=sys.stderr)
 
 
 @dataclass

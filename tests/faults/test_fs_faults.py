@@ -355,3 +355,14 @@ def test_kill_9_right_after_fast_import_leaves_no_ref(tmp_path):
     report = json.dumps(sorted(map(str, leftovers(run))))
     again = run()
     assert again.returncode == 0 and leftovers(run) == [], (again.stderr, report)
+
+
+def test_next_in_place_run_removes_temp_files_of_a_killed_one(tmp_path):
+    run = plain_run(tmp_path, "--in-place")
+    pid = dead_pid()
+    stale = run.tree / "usr.sbin/bhyve" / f".snapshot.c.refactor-{pid}-x1y2"
+    stale.write_text("half of a staged file")
+    res = run()
+    assert res.returncode == 0, res.stderr
+    assert str(stale) in res.stderr and not stale.exists()
+    assert leftovers(run) == []
