@@ -114,7 +114,7 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
         outputs.mkdirs(out.parent)
         stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=temp_prefix(out)))
         os.chmod(stage, 0o777 & ~_umask())  # as mkdir would have made --out
-        builds = _build_tests(plan, build, stage, progress)
+        builds = _rebase(_build_tests(plan, build, stage, progress), str(stage), str(out))
         names = _write_outputs(plan, repo_dir, base, tip, stage)
         make_branch = branch if target.is_git and branch and tip != base else None
         written = [str(out / n) for n in names]
@@ -161,6 +161,18 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
     finally:
         if scratch is not None:
             scratch.cleanup()
+
+
+def _rebase(data, stage: str, out: str):
+    """`data` with every path into the staging folder made a path into --out."""
+    if isinstance(data, str):
+        return out + data[len(stage):] if data == stage or data.startswith(stage + "/") \
+            else data
+    if isinstance(data, list):
+        return [_rebase(d, stage, out) for d in data]
+    if isinstance(data, dict):
+        return {k: _rebase(v, stage, out) for k, v in data.items()}
+    return data
 
 
 def _umask() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import TREES, git, make_repo, run_cli, snapshot
@@ -265,3 +266,27 @@ def test_replay_refuses_jobs_below_one(fixture_repo, jobs):
     src = fixture_repo()
     one_line_error(run_cli("replay", "--tree", str(src), "--rev", "HEAD", "--jobs", jobs,
                            "--build", "none"), needle=f"--jobs {jobs}")
+
+
+def test_build_logs_named_in_the_report_are_in_out(tmp_path):
+    """Outputs are staged beside --out: the report must name where they end up."""
+    plain = tmp_path / "plain"
+    shutil.copytree(TREES / "bhyve-2021", plain)
+    out = tmp_path / "out"
+    res = run_cli("apply", "--tree", str(plain), "--out", str(out), "--build", "parse")
+    assert res.returncode == 0, res.stderr
+    report = json.loads((out / "report.json").read_text())
+    logs = [s["build"]["log"] for s in report["steps"] if s["build"] and s["build"].get("log")]
+    assert logs and all(log.startswith(str(out) + "/") and Path(log).exists() for log in logs)
+    assert ".refactor-" not in (out / "report.json").read_text()
+
+
+def test_interrupt_message_names_what_was_published(monkeypatch):
+    """Issue 12, defect 6: after the emitter published, Ctrl-C says what exists."""
+    from refactor import cli, emit
+
+    monkeypatch.setattr(emit, "published", [])
+    assert cli._what_exists() == "nothing was written"
+    monkeypatch.setattr(emit, "published", ["branch refactor/x in /src", "6 files in /out"])
+    assert cli._what_exists() == \
+        "already written: branch refactor/x in /src; 6 files in /out"
