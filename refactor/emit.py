@@ -111,8 +111,10 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
             repo_dir, base, [(s.changes, s.step.message()) for s in plan.steps if s.changes]))
         commits = [next(made) if s.changes else None for s in plan.steps]
         tip = next((c for c in reversed(commits) if c), base)
+        # Beside --out, or inside it when it exists (its parent may not be writable).
         outputs.mkdirs(out.parent)
-        stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=temp_prefix(out)))
+        stage = Path(tempfile.mkdtemp(dir=out if out.is_dir() else out.parent,
+                                      prefix=temp_prefix(out)))
         os.chmod(stage, 0o777 & ~_umask())  # as mkdir would have made --out
         builds = _rebase(_build_tests(plan, build, stage, progress), str(stage), str(out))
         names = _write_outputs(plan, repo_dir, base, tip, stage)

@@ -366,3 +366,19 @@ def test_next_in_place_run_removes_temp_files_of_a_killed_one(tmp_path):
     assert res.returncode == 0, res.stderr
     assert str(stale) in res.stderr and not stale.exists()
     assert leftovers(run) == []
+
+
+def test_existing_out_in_a_folder_the_user_cannot_write(nobody):
+    """An --out that exists is staged inside itself: its parent need not be writable."""
+    base, ids = nobody
+    run = as_nobody(base, ids)
+    locked = base / "sandbox" / "locked"
+    locked.mkdir()
+    run.out = locked / "out"
+    run.out.mkdir()
+    os.chown(run.out, *ids)
+    locked.chmod(0o555)
+    run.args[run.args.index("--out") + 1] = str(run.out)
+    res = run()
+    assert res.returncode == 0, res.stderr
+    assert (run.out / "report.json").exists() and leftovers(run) == []
