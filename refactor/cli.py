@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         what = " ".join(str(exc).split())  # GitPython's messages span lines
+        if type(exc).__module__.split(".")[0] == "git":  # GitPython: git itself failed
+            print(f"refactor: git failed: {what[:300]}", file=sys.stderr)
+            return 2
         print(f"refactor: internal error: {type(exc).__name__}: {what[:300]} "
               f"(set REFACTOR_DEBUG=1 for details)", file=sys.stderr)
         return 1

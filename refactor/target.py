@@ -57,8 +57,14 @@ def _repo_at(root: Path):
         return None
     try:
         repo.head.commit  # noqa: B018 - an unborn branch has nothing to build on
-    except ValueError:
-        raise UsageError(f"{root} is a git checkout without any commit") from None
+    except ValueError as exc:
+        import subprocess
+
+        unborn = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=root,
+                                capture_output=True).returncode == 1
+        if unborn:
+            raise UsageError(f"{root} is a git checkout without any commit") from None
+        raise UsageError(f"{root}: cannot read HEAD ({' '.join(str(exc).split())})") from None
     return repo
 
 
