@@ -27,6 +27,14 @@ def _common(p: argparse.ArgumentParser, tree: bool = True) -> None:
         p.add_argument("--tree", default="/usr/src", help="source tree (default /usr/src)")
     p.add_argument("--recipe", default="bhyve-ipc", help="recipe name (default bhyve-ipc)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _colour(p)
+
+
+def _colour(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--color", default="auto",
+                   choices=("auto", "always", "never"),
+                   help="colour the output: auto (on a terminal, unless NO_COLOR is set or "
+                        "TERM=dumb), always or never")
 
 
 def _select(p: argparse.ArgumentParser) -> None:
@@ -36,49 +44,105 @@ def _select(p: argparse.ArgumentParser) -> None:
                    help="apply only this rule (repeatable)")
 
 
+def _message(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trailer", action="append", default=[], nargs="?", const=RECIPE_TRAILERS,
+                   metavar="'KEY: VALUE'",
+                   help="end every commit message with this trailer; without a value, the "
+                        "recipe's reference (Differential Revision: ...) (repeatable)")
+    p.add_argument("--signoff", action="store_true",
+                   help="add a Signed-off-by line of the committer to every commit")
+    p.add_argument("--author", metavar="'NAME <MAIL>'",
+                   help="write the commits with this author; you stay the committer")
+
+
+#: What a bare --trailer stands for: the recipe's own trailers.
+RECIPE_TRAILERS = "<recipe>"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="refactor", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="refactor", description="Carry out a refactoring of the FreeBSD "
+                     "source tree as a build-tested git patch series.")
     parser.add_argument("--version", action="version", version=f"refactor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("apply", help="carry out a recipe: branch, patch series, report")
+    p = _command(sub, "apply", "carry out a recipe: branch, patch series, report",
+                 "Plan the recipe and, when no rule conflicts, commit each step on a new "
+                 "branch (git checkout) or in a scratch repository (plain tree), and write "
+                 "the patch series, a full-context diff and report.json.")
     _common(p)
     _select(p)
-    p.add_argument("--out", help="output folder (default ./refactor-out/<recipe>/)")
-    p.add_argument("--branch", help="branch to create (default refactor/<recipe>)")
-    p.add_argument("--build", default="auto",
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default ./refactor-out/<recipe>/, or "
+                        "<git-dir>/refactor-out/<recipe>/ when . is inside the tree)")
+    p.add_argument("--branch", metavar="NAME",
+                   help="branch to create (default refactor/<recipe>)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing branch; the old one is kept as <branch>.orig")
+    p.add_argument("--build", default="auto", metavar="STRATEGY",
                    help="build-test strategy: auto, make, cross, host, parse, cmd:..., none")
     p.add_argument("--in-place", action="store_true",
                    help="also write the changed files into a plain (non-git) tree")
     p.add_argument("--allow-dirty", action="store_true",
                    help="go on when files the recipe touches have uncommitted changes")
+    _message(p)
 
-    p = sub.add_parser("plan", help="dry run: each rule's status and the diff; writes nothing")
+    p = _command(sub, "plan", "dry run: each rule's status and the diff; writes nothing",
+                 "Plan the recipe in memory and show each rule's status, the diff of each "
+                 "step and a one-line summary.  On a terminal the output goes through "
+                 "$PAGER.  Nothing is written.")
     _common(p)
     _select(p)
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--stat", action="store_true",
+                       help="show a diffstat of each step instead of the diff")
+    shown.add_argument("--name-only", action="store_true",
+                       help="show only the names of the files each step changes")
+    shown.add_argument("--no-diff", action="store_true",
+                       help="show only the statuses and the summary")
+    p.add_argument("--no-pager", action="store_true", help="do not page the output")
 
-    p = sub.add_parser("rules", help="list recipes and rules, or show one rule's documentation")
+    p = _command(sub, "rules", "list recipes and rules, or show one rule's documentation",
+                 "Without an argument, list every recipe with its steps and rules; with a "
+                 "recipe name or rule id, show its documentation.")
     p.add_argument("id", nargs="?", help="a rule id or recipe name")
 
-    p = sub.add_parser("inspect", help="show what the C front end sees in a file")
-    p.add_argument("file")
+    p = _command(sub, "inspect", "show what the C front end sees in a file",
+                 "Show the top-level items of a C file with their lines and preprocessor "
+                 "conditions, whether each configuration parses, and the names each "
+                 "function uses.")
+    p.add_argument("file", help="the C source or header file")
     p.add_argument("--define", action="append", default=[], metavar="NAME",
                    help="parse with NAME defined (repeatable)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    p = sub.add_parser("replay", help="plan, apply and build-test a recipe at several revisions")
+    p = _command(sub, "replay", "plan, apply and build-test a recipe at several revisions",
+                 "Plan, apply in memory and build-test the recipe at each revision of a git "
+                 "repository, read from its objects (no checkout), and print a matrix of "
+                 "rule statuses per revision.")
     _common(p)
-    p.add_argument("--rev", action="append", required=True, metavar="REV")
-    p.add_argument("--build", default="parse", help="build-test strategy (default parse)")
+    p.add_argument("--rev", action="append", required=True, metavar="REV",
+                   help="a revision to replay at: commit, branch or tag (repeatable)")
+    p.add_argument("--build", default="parse", metavar="STRATEGY",
+                   help="build-test strategy (default parse)")
+    p.add_argument("--out", metavar="DIR",
+                   help="write each revision's patch series to DIR/<rev>/")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="replay N revisions at once (default 1)")
 
-    p = sub.add_parser("build-test", help="build-test the recipe's files of a tree as they are")
-    p.add_argument("--tree", default="/usr/src")
-    p.add_argument("--recipe", default="bhyve-ipc")
-    p.add_argument("--strategy", default="auto")
-    p.add_argument("--json", action="store_true")
+    p = _command(sub, "build-test", "build-test the recipe's files of a tree as they are",
+                 "Compile (or check) the files the recipe works on, as they are in the "
+                 "tree, with one build-test strategy, and list the diagnostics.")
+    p.add_argument("--tree", default="/usr/src", help="source tree (default /usr/src)")
+    p.add_argument("--recipe", default="bhyve-ipc", help="recipe name (default bhyve-ipc)")
+    p.add_argument("--strategy", default="auto", metavar="STRATEGY",
+                   help="build-test strategy: auto, make, cross, host, parse, cmd:...")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
+
+
+def _command(sub, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand with a one-line help (in `refactor --help`) and a description."""
+    return sub.add_parser(name, help=help, description=description)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,5 +191,20 @@ def dump_json(data) -> None:
     sys.stdout.write("\n")
 
 
-def default_out(recipe: str) -> Path:
-    return Path("refactor-out") / recipe
+def default_out(recipe: str, tree: str | None = None) -> Path:
+    """./refactor-out/<recipe>/, unless . is inside the tree: then under the tree's git
+    directory (a plain tree: next to it), so that the output never lands in the
+    checkout as untracked files."""
+    here = Path("refactor-out") / recipe
+    if tree is None:
+        return here
+    root, cwd = Path(tree).resolve(), Path.cwd().resolve()
+    if cwd != root and root not in cwd.parents:
+        return here
+    import subprocess
+
+    res = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=root,
+                         capture_output=True, text=True)
+    if res.returncode == 0 and res.stdout.strip():
+        return Path(res.stdout.strip()) / "refactor-out" / recipe
+    return root.parent / f"{root.name}-refactor-out" / recipe

@@ -8,13 +8,22 @@ import tempfile
 from pathlib import Path
 
 from refactor import gitutil
-from refactor.cli import default_out, dump_json
+from refactor.cli import RECIPE_TRAILERS, default_out, dump_json
 from refactor.emit import check_branch_free, emit, prepare_out
 from refactor.errors import UsageError
 from refactor.install import remove_stale, say_removed
+from refactor.messages import Options, format_trailer, parse_ident
 from refactor.plan import Plan, plan_recipe
 from refactor.recipe import find_rule, get_recipe, recipes
-from refactor.report import Progress, plan_json, status_table, step_diff, use_colour
+from refactor.report import (
+    Progress,
+    plan_json,
+    status_table,
+    step_diff,
+    step_stat,
+    summary,
+    use_colour,
+)
 from refactor.target import check_anchors, check_readable, dirty_paths, open_target
 
 
@@ -35,8 +44,9 @@ def _planned(args, before_plan=None) -> tuple:
     return recipe, target, plan
 
 
-def check_out_place(out: Path, target) -> None:
-    """--out must not be inside .git; inside the tree it is allowed, with a warning."""
+def check_out_place(out: Path, target, default: bool = False) -> None:
+    """--out must not be inside the git directory (but for the default, which is
+    <git-dir>/refactor-out/...); inside the tree it is allowed, with a warning."""
     real = Path(os.path.realpath(out))
     git_dir = target.root / ".git"
     if target.is_git:
@@ -44,6 +54,8 @@ def check_out_place(out: Path, target) -> None:
                        .decode().strip())
     for d in (git_dir, Path(os.path.realpath(git_dir))):
         if real == d or d in real.parents:
+            if default:
+                return
             raise UsageError(f"--out {out} is inside {d}; pick a folder outside the repository")
     root = Path(os.path.realpath(target.root))
     if real == root or root in real.parents:
@@ -86,22 +98,36 @@ def check_strategy(name: str, option: str = "--build") -> None:
         raise UsageError(f"{option} {name}: {exc}") from None
 
 
+def message_options(args) -> tuple[Options, str | None]:
+    """--trailer, --signoff and --author, checked before any work: (options, author)."""
+    trailers: list[str] = []
+    for t in args.trailer:
+        trailers += get_recipe(args.recipe).trailers if t == RECIPE_TRAILERS else [t]
+    for t in trailers:
+        format_trailer(t)  # a malformed one is bad usage
+    author = "{} <{}>".format(*parse_ident(args.author)) if args.author else None
+    return Options(tuple(trailers), args.signoff), author
+
+
 def cmd_apply(args) -> int:
     # Absolute: git runs inside the tree, and must not write the series there.
-    out = (Path(args.out) if args.out else default_out(args.recipe)).absolute()
+    out = (Path(args.out) if args.out else default_out(args.recipe, args.tree)).absolute()
     check_out_writable(out)
     check_strategy(args.build)
+    message, author = message_options(args)
+    replaces: list[str | None] = [None]
 
     def before_plan(recipe, target):
         if args.in_place and target.is_git:
             raise UsageError("--in-place is for trees that are not git checkouts; "
                              "on a checkout the change goes on a branch")
-        check_out_place(out, target)
-        check_branch_free(target, args.branch or f"refactor/{recipe.name}")
+        check_out_place(out, target, default=not args.out)
+        replaces[0] = check_branch_free(target, args.branch or f"refactor/{recipe.name}",
+                                        args.force)
         clean_stale(target, out)
 
     recipe, target, plan = _planned(args, before_plan)
-    colour = use_colour(sys.stdout) and not args.json
+    colour = use_colour(sys.stdout, args.color) and not args.json
 
     if plan.conflicts:
         report = _report(plan, target, None, out, exit_status=1)
@@ -126,7 +152,8 @@ def cmd_apply(args) -> int:
     progress = Progress()
     try:
         emitted = emit(plan, target, out, branch if target.is_git else None, args.build,
-                       in_place=args.in_place, progress=progress,
+                       in_place=args.in_place, progress=progress, message=message,
+                       author=author, replaces=replaces[0],
                        report=lambda e: _report(plan, target, e, out,
                                                 exit_status=1 if e.build_failed else 0))
     finally:
@@ -137,6 +164,8 @@ def cmd_apply(args) -> int:
     text = status_table(plan, colour, emitted.builds, emitted.commits)
     if emitted.branch:
         text += f"\nbranch {emitted.branch} in {target.root}"
+    if emitted.backup:
+        text += f"\nthe old {emitted.branch} is kept as branch {emitted.backup}"
     text += f"\nwrote {len(report['written'])} files to {out}"
     if status:
         text += "\nbuild-test FAILED; the branch and patches are written for inspection"
@@ -155,7 +184,7 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
     steps = []
     for i, s in enumerate(plan.steps):
         steps.append({
-            "subject": s.step.subject,
+            "subject": s.subject,
             "commit": emitted.commits[i] if emitted else None,
             "files": s.touched,
             "rules": [r.to_json() for r in s.rules],
@@ -167,6 +196,7 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
         "recipe": plan.recipe.name,
         "mode": "git" if target.is_git else "plain",
         "branch": emitted.branch if emitted else None,
+        "backup": emitted.backup if emitted else None,
         "base": emitted.base if emitted else target.head,
         "steps": steps,
         "out": str(out),
@@ -181,13 +211,22 @@ def cmd_plan(args) -> int:
         data = plan_json(plan)
         data["diffs"] = [step_diff(s) for s in plan.steps]
         dump_json(data)
-    else:
-        colour = use_colour(sys.stdout)
+        return 1 if plan.conflicts else 0
+    from refactor.pager import paged
+
+    colour = use_colour(sys.stdout, args.color)  # the terminal's, not the pager's pipe
+    with paged(not args.no_pager):
         print(status_table(plan, colour))
         for s in plan.steps:
-            if s.changes:
-                print(f"\n# {s.step.subject}\n")
-                sys.stdout.write(step_diff(s, colour))
+            if s.changes and not args.no_diff:
+                print(f"\n# {s.subject}\n")
+                if args.stat:
+                    sys.stdout.write(step_stat(s))
+                elif args.name_only:
+                    print("\n".join(s.touched))
+                else:
+                    sys.stdout.write(step_diff(s, colour))
+        print("\n" + summary(plan, args.tree))
     return 1 if plan.conflicts else 0
 
 
@@ -200,7 +239,7 @@ def cmd_rules(args) -> int:
             if r.doc:
                 print(r.doc.strip() + "\n")
             for i, step in enumerate(r.steps, 1):
-                print(f"step {i}: {step.subject}")
+                print(f"step {i}: {step.title}")
                 for rule in step.rules:
                     print(f"  {rule.id:<28} {rule.summary}")
             return 0
@@ -215,7 +254,7 @@ def cmd_rules(args) -> int:
     for r in all_.values():
         print(f"{r.name}: {r.summary}")
         for i, step in enumerate(r.steps, 1):
-            print(f"  step {i}: {step.subject}")
+            print(f"  step {i}: {step.title}")
             for rule in step.rules:
                 print(f"    {rule.id:<28} {rule.summary}")
     return 0
@@ -246,6 +285,8 @@ def cmd_replay(args) -> int:
     from refactor.replay import replay
 
     check_strategy(args.build)
+    if args.out:
+        check_out_writable(Path(args.out).absolute())
     if args.jobs >= 1:  # replay() refuses the rest, before any work
         clean_stale(open_target(args.tree), None)
     return replay(args)

@@ -16,12 +16,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from refactor import gitutil
 from refactor.errors import UsageError
 from refactor.install import TAG, Swap, remove_stale, say_removed, temp_prefix
+from refactor.messages import Options
 from refactor.plan import Plan
 from refactor.target import Target
 
@@ -36,6 +37,7 @@ class Emitted:
     written: list[str] = field(default_factory=list)
     builds: list[dict | None] = field(default_factory=list)
     report: dict | None = None
+    backup: str | None = None  # where --force kept the branch it replaced
 
     @property
     def build_failed(self) -> bool:
@@ -57,24 +59,43 @@ def prepare_out(out: Path) -> Path:
     return out
 
 
-def check_branch_free(target: Target, branch: str) -> None:
-    """Refuse, before any work, a branch name git would refuse or that a ref blocks."""
+def check_branch_free(target: Target, branch: str, force: bool = False) -> str | None:
+    """Refuse, before any work, a branch name git would refuse, one that a ref blocks,
+    or one that exists; with --force return the existing one's commit (to be replaced)."""
     if not target.is_git:
-        return
+        return None
     try:
         gitutil.run(target.root, "check-ref-format", "--branch", branch)
     except gitutil.GitError:
         raise UsageError(f"{branch!r} is not a valid branch name") from None
     ref = f"refs/heads/{branch}"
+    exists = False
     for have in gitutil.run(target.root, "for-each-ref", "--format=%(refname)",
                             "refs/heads/").decode().split():
-        if have == ref:
-            raise UsageError(f"branch {branch} already exists in {target.root}; "
-                             f"delete it or pick another with --branch")
+        exists = exists or have == ref
         # refs are files: "refactor" and "refactor/x" cannot both exist.
         if ref.startswith(have + "/") or have.startswith(ref + "/"):
             raise UsageError(f"branch {have[len('refs/heads/'):]} in {target.root} blocks "
                              f"branch {branch}; pick another with --branch")
+    if not exists:
+        return None
+    if not force:
+        raise UsageError(f"branch {branch} already exists in {target.root}; "
+                         f"delete it, pick another with --branch, or replace it with --force")
+    if not target.repo.head.is_detached and target.repo.head.ref.path == ref:
+        raise UsageError(f"branch {branch} is checked out in {target.root}; switch to another "
+                         f"branch first, or pick another with --branch")
+    return gitutil.run(target.root, "rev-parse", ref).decode().strip()
+
+
+def backup_name(target: Target, branch: str) -> str:
+    """`<branch>.orig`, or `<branch>.orig.2`, ... : a name no branch has yet."""
+    heads = {h.path for h in target.repo.heads}
+    name, n = f"{branch}.orig", 1
+    while f"refs/heads/{name}" in heads:
+        n += 1
+        name = f"{branch}.orig.{n}"
+    return name
 
 
 #: What a run has made visible so far, for the message after an interruption.
@@ -82,12 +103,14 @@ published: list[str] = []
 
 
 def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
-         in_place: bool = False, progress=None, report=None) -> Emitted:
+         in_place: bool = False, progress=None, message: Options | None = None,
+         author: str | None = None, replaces: str | None = None, report=None) -> Emitted:
     """Commit every step that changed something, then write patches, diff, builds and report.
 
     Every output is staged in a temporary folder beside `out` and the in-place
     files beside their targets; all are renamed into place at the end, and the
-    branch is made last, with the expectation that it does not exist yet.  Any
+    branch is made last, with the expectation that it does not exist yet (or,
+    with --force, still points at `replaces`, kept as a backup branch).  Any
     failure (or Ctrl-C) before that undoes everything.  `report(emitted)` gives
     the report.json to write with the rest.
     """
@@ -108,7 +131,7 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
         if progress:
             progress(f"committing {sum(1 for s in plan.steps if s.changes)} steps")
         made = iter(gitutil.make_commits(
-            repo_dir, base, [(s.changes, s.step.message()) for s in plan.steps if s.changes]))
+            repo_dir, base, commit_messages(plan, repo_dir, message), author=author))
         commits = [next(made) if s.changes else None for s in plan.steps]
         tip = next((c for c in reversed(commits) if c), base)
         # Beside --out, or inside it when it exists (its parent may not be writable).
@@ -140,7 +163,7 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
         outputs.apply()
         tree_files.apply()
         if make_branch:
-            _make_branch(target, make_branch, tip)
+            emitted.backup = _make_branch(target, make_branch, tip, replaces)
         published[:] = [f"branch {make_branch} in {target.root}"] if make_branch else []
         published.append(f"{len(written)} files in {out}")
         if in_place:
@@ -206,19 +229,64 @@ def _stage_out(outputs: Swap, stage: Path, out: Path) -> None:
         outputs.put(out / name, stage / name)
 
 
-def _make_branch(target: Target, branch: str, tip: str) -> None:
+def _make_branch(target: Target, branch: str, tip: str, old: str | None) -> str | None:
+    """Point `branch` at `tip`; an old branch (--force) is first kept as a backup branch,
+    whose name is returned.  Each update refuses a ref that moved meanwhile."""
     ref = f"refs/heads/{branch}"
+    backup = backup_name(target, branch) if old else None
+    made: list[tuple[str, str, str]] = []  # (ref, new, old value) done so far
     try:
-        # The empty old value: only if nobody made the branch since check_branch_free.
-        gitutil.run(target.root, "update-ref", "-m", "refactor: apply", ref, tip, "")
-    except gitutil.GitError as exc:
-        raise UsageError(f"cannot create branch {branch} in {target.root} "
-                         f"({str(exc).split(': ', 1)[-1]}); nothing was written") from None
-    except BaseException:
-        # Interrupted: git may have made it all the same.  Delete it only if it is ours.
-        subprocess.run(["git", "update-ref", "-d", ref, tip], cwd=target.root,
-                       capture_output=True)
+        if backup and old:
+            gitutil.run(target.root, "update-ref", f"refs/heads/{backup}", old, "")
+            made.append((f"refs/heads/{backup}", old, ""))
+        gitutil.run(target.root, "update-ref", "-m", "refactor: apply", ref, tip, old or "")
+        return backup
+    except BaseException as exc:
+        # Undo what was done; and when interrupted, git may have made the branch all
+        # the same: put it back only if it is still ours.
+        if not isinstance(exc, gitutil.GitError):
+            made.append((ref, tip, old or ""))
+        for r, new, was in reversed(made):
+            args = ["update-ref", r, was, new] if was else ["update-ref", "-d", r, new]
+            subprocess.run(["git", *args], cwd=target.root, capture_output=True)
+        if isinstance(exc, gitutil.GitError):
+            raise UsageError(f"cannot create branch {branch} in {target.root} "
+                             f"({str(exc).split(': ', 1)[-1]}); nothing was written") from None
         raise
+
+
+def write_series(plan: Plan, repo_dir: Path, base: str, out: Path) -> list[str]:
+    """Commit the plan's steps as loose objects of `repo_dir` (no ref, no checkout) and
+    write their patch series and full-context diff to `out`, all at once or not at all."""
+    made = gitutil.make_commits(repo_dir, base, commit_messages(plan, repo_dir, None))
+    outputs = Swap()
+    outputs.mkdirs(out.parent)
+    stage = Path(tempfile.mkdtemp(dir=out if out.is_dir() else out.parent,
+                                  prefix=temp_prefix(out)))
+    try:
+        os.chmod(stage, 0o777 & ~_umask())
+        names = _write_outputs(plan, repo_dir, base, made[-1] if made else base, stage)
+        _stage_out(outputs, stage, out)
+        outputs.apply()
+    except BaseException:
+        outputs.undo()
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    outputs.finish()
+    if stage.exists():
+        stage.rmdir()
+    return [str(out / n) for n in names]
+
+
+def commit_messages(plan: Plan, repo_dir: Path, options: Options | None
+                    ) -> list[tuple[dict[str, bytes | None], str]]:
+    """(changes, message) of every step that changed something; --signoff signs as the
+    committer of `repo_dir`."""
+    options = options or Options()
+    if options.signoff and not options.signer:
+        options = replace(options, signer=gitutil.person(repo_dir))
+    return [(s.changes, s.step.message(s.rules, options) or s.step.title + "\n")
+            for s in plan.steps if s.changes]
 
 
 def _build_tests(plan: Plan, build: str, out: Path, progress) -> list[dict | None]:

@@ -26,7 +26,8 @@ SHORT = {
 }
 
 
-def replay_rev(recipe, tree_dir: str, rev: str, build: str, log_root: Path) -> dict:
+def replay_rev(recipe, tree_dir: str, rev: str, build: str, log_root: Path,
+               series_root: Path | None = None) -> dict:
     target = open_target(tree_dir, rev)
     if not target.is_git:
         raise UsageError(f"{tree_dir} is not a git checkout; replay needs one")
@@ -41,13 +42,20 @@ def replay_rev(recipe, tree_dir: str, rev: str, build: str, log_root: Path) -> d
             if not step.changes:
                 builds.append(None)
                 continue
-            log_dir = log_root / rev.replace("/", "_") / f"{i:04d}"
+            log_dir = log_root / rev_dir(rev) / f"{i:04d}"
             log_dir.mkdir(parents=True, exist_ok=True)
             builds.append(run_build_test(step.before, step.after, step.touched, strategy,
                                          log_dir).to_json())
+    series = None
+    if series_root is not None and not plan.conflicts:
+        from refactor.emit import write_series
+
+        series = str(series_root / rev_dir(rev))
+        write_series(plan, target.root, target.head, Path(series))
     return {
         "rev": rev,
         "commit": target.head,
+        "series": series,
         "rules": {r.rule.id: {"status": str(r.status), "reason": r.reason}
                   for r in plan.rule_results()},
         "builds": builds,
@@ -74,9 +82,26 @@ def matrix(recipe, results: list[dict]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _replay_one(recipe_name: str, tree_dir: str, rev: str, build: str, logs: str) -> dict:
+def rev_dir(rev: str) -> str:
+    return rev.replace("/", "_")
+
+
+def progress_line(done: int, total: int, result: dict) -> str:
+    """replay: 2/4 releng/13.0: 12 applied, 3 already, 2 n/a, build pass"""
+    counts: dict[str, int] = {}
+    for v in result["rules"].values():
+        counts[SHORT[v["status"]]] = counts.get(SHORT[v["status"]], 0) + 1
+    said = ", ".join(f"{counts[k]} {k}" for k in SHORT.values() if counts.get(k))
+    verdicts = [b["verdict"] for b in result["builds"] if b]
+    build = "fail" if "fail" in verdicts else ("pass" if verdicts else "-")
+    return f"replay: {done}/{total} {result['rev']}: {said}; build {build}"
+
+
+def _replay_one(recipe_name: str, tree_dir: str, rev: str, build: str, logs: str,
+                series: str | None) -> dict:
     # A worker process finds the recipe again by name: rule objects need not pickle.
-    return replay_rev(get_recipe(recipe_name), tree_dir, rev, build, Path(logs))
+    return replay_rev(get_recipe(recipe_name), tree_dir, rev, build, Path(logs),
+                      Path(series) if series else None)
 
 
 def replay(args) -> int:
@@ -84,18 +109,30 @@ def replay(args) -> int:
         raise UsageError(f"--jobs {args.jobs}: give 1 or more")
     recipe = get_recipe(args.recipe)
     jobs = min(args.jobs, len(args.rev))
+    series = Path(args.out).absolute() if getattr(args, "out", None) else None
+    total = len(args.rev)
+
+    def report(done: int, result: dict) -> None:
+        print(progress_line(done, total, result), file=sys.stderr, flush=True)
+
     # The pid in the name lets a later run remove it if this one is killed.
     with tempfile.TemporaryDirectory(prefix=f"refactor-replay-{os.getpid()}-") as logs:
         if jobs == 1:
-            results = [replay_rev(recipe, args.tree, rev, args.build, Path(logs))
-                       for rev in args.rev]
+            results = []
+            for rev in args.rev:
+                results.append(replay_rev(recipe, args.tree, rev, args.build, Path(logs),
+                                          series))
+                report(len(results), results[-1])
         else:
             # Revisions are independent: each reads its own commit from git.
-            from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures import ProcessPoolExecutor, as_completed
 
             with ProcessPoolExecutor(jobs) as pool:
                 futures = [pool.submit(_replay_one, recipe.name, args.tree, rev, args.build,
-                                       logs) for rev in args.rev]
+                                       logs, str(series) if series else None)
+                           for rev in args.rev]
+                for done, f in enumerate(as_completed(futures), 1):
+                    report(done, f.result())
                 results = [f.result() for f in futures]
     if args.json:
         dump_json({"recipe": recipe.name, "tree": str(args.tree), "revs": results})
@@ -111,6 +148,8 @@ def replay(args) -> int:
             for b in r["builds"]:
                 for d in (b or {}).get("new", []):
                     print(f"  new diagnostic: {d}")
+        if series:
+            print(f"\nthe series of each revision are in {series}/<rev>/")
     failed = any(r["conflict"] or any(b and b["verdict"] == "fail" for b in r["builds"])
                  for r in results)
     sys.stdout.flush()
