@@ -163,7 +163,9 @@ def one_line(res) -> list[str]:
     """A failure (not a kill) says why in one line, without a traceback."""
     if res.returncode <= 0:
         return []
-    if len(res.stderr.strip().splitlines()) != 1 or "Traceback" in res.stderr:
+    # replay's progress lines ("replay: 1/2 ...") come before the message.
+    said = [ln for ln in res.stderr.strip().splitlines() if not ln.startswith("replay: ")]
+    if len(said) != 1 or "Traceback" in res.stderr:
         return [f"message is not one line: {res.stderr!r}"]
     return []
 
