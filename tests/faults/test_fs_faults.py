@@ -382,3 +382,19 @@ def test_existing_out_in_a_folder_the_user_cannot_write(nobody):
     res = run()
     assert res.returncode == 0, res.stderr
     assert (run.out / "report.json").exists() and leftovers(run) == []
+
+
+@pytest.mark.parametrize("point", [("update-ref", 1, "fail"), ("update-ref", 2, "fail"),
+                                   ("update-ref", 2, "after")])
+def test_force_undoes_its_backup_branch(tmp_path, point):
+    """--force keeps the old branch as <branch>.orig; a failure (or Ctrl-C) at either
+    update puts both refs back as they were."""
+    run = git_run(tmp_path, "--force")
+    git(run.tree, "branch", "refactor/bhyve-ipc", "main")
+    before = state(run.tree)
+    res = run(point, cmd="kill -INT $FAULT_PARENT; sleep 2")
+    assert res.returncode in (2, 130), res.stderr
+    assert res.stderr.count("\n") == 1, res.stderr
+    problems = [p for p in diff_state(before, state(run.tree))
+                if not p.startswith(".git/logs/")]  # reflogs keep what happened
+    assert problems == [] and not run.out.exists() and leftovers(run) == []
