@@ -223,8 +223,24 @@ def leftovers(run: Run) -> list[str]:
     return ours_in(run.tmp) + ours_in(run.out.parent) + ours_in(run.tree)
 
 
-def judge(run: Run, before: dict, success: dict | None, res, writes_out=True) -> list[str]:
+def series_problems(out: Path) -> list[str]:
+    """replay --out: each revision's folder holds its whole series, or is absent."""
+    problems = []
+    for rev in sorted(out.iterdir()) if out.exists() else []:
+        names = set(os.listdir(rev))
+        diffs = [n for n in names if n.endswith(".diff")]
+        patches = [n for n in names if n.endswith(".patch")]
+        if len(diffs) != 1 or len(patches) + 1 != len(names) or not patches:
+            problems.append(f"{rev} holds {sorted(names)}")
+    return problems
+
+
+def judge(run: Run, before: dict, success: dict | None, res, writes_out=True,
+          series=False) -> list[str]:
     """What a run left wrong (empty: nothing).  `success` is the state a good run leaves."""
+    if series:
+        problems = [*one_line(res), *series_problems(run.out), *leftovers(run)]
+        return problems + diff_state(before, state(run.tree))
     problems = [*one_line(res), *out_problems(run.out), *leftovers(run)]
     if not writes_out and run.out.exists():
         problems.append(f"{run.out} was made")

@@ -36,6 +36,8 @@ def scenario(kind: str, base: Path) -> Run:
         tree = make_checkout(base / "src")
         args = ["replay", "--tree", str(tree), "--rev", "HEAD", "--rev", "HEAD~0",
                 "--build", "none"]
+        if kind == "replay --out":  # each revision's series, complete or absent
+            args += ["--out", str(base / "out" / "series")]
     (base / "out").mkdir()
     return Run(base, tree, base / "out" / "series", args)
 
@@ -56,6 +58,8 @@ def one(kind: str, base: Path, point, mode: str, success) -> list[str]:
     res = run((point[0], point[1], mode))
     if kind == "replay":  # replay writes nothing, not even on success
         problems = judge(run, before, None, res, writes_out=False)
+    elif kind == "replay --out":
+        problems = judge(run, before, None, res, writes_out=False, series=True)
     elif mode == "killparent" and res.returncode == -9:
         problems = judge_killed(run, before, success, res)
     else:
@@ -63,11 +67,12 @@ def one(kind: str, base: Path, point, mode: str, success) -> list[str]:
     return [f"{kind} {mode} at git {point[0]} #{point[1]}: {p}" for p in problems]
 
 
+# Replay makes nothing (or only its series) to kill it in the middle of.
 MODES = {"apply": ("fail", "kill", "killparent"), "in-place": ("fail", "kill", "killparent"),
-         "replay": ("fail", "kill")}  # replay makes nothing to kill it in the middle of
+         "replay": ("fail", "kill"), "replay --out": ("fail", "kill")}
 
 
-@pytest.mark.parametrize("kind", ["apply", "in-place", "replay"])
+@pytest.mark.parametrize("kind", ["apply", "in-place", "replay", "replay --out"])
 def test_every_git_call_can_fail(kind, tmp_path):
     points, success = record(kind, tmp_path / "clean")
     assert len(points) >= 5, points  # the wrapper really saw the run
@@ -75,6 +80,8 @@ def test_every_git_call_can_fail(kind, tmp_path):
     # begins to make things, where a kill can leave something half made.  Replay
     # makes nothing, so git is killed at every call there.
     making = next((i for i, (sub, _) in enumerate(points) if sub in ("init", "ls-tree")), 0)
+    if kind == "replay --out":  # only the series are made: kill from there on
+        making = next(i for i, (sub, _) in enumerate(points) if sub == "ls-tree")
     jobs = [(p, m) for i, p in enumerate(points) for m in MODES[kind]
             if m == "fail" or i >= making]
     with ThreadPoolExecutor(WORKERS) as pool:
