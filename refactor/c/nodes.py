@@ -163,3 +163,22 @@ def strip_cast(node: Node) -> Node:
     while node.type in ("cast_expression", "parenthesized_expression"):
         node = node.child_by_field_name("value") or node.named_children[-1]
     return node
+
+
+def named_calls(cf: CFile, node: Node | None) -> list[tuple[str, Node]]:
+    """(callee name, call node) of every direct call under node, in order."""
+    if node is None:
+        return []
+    return [(name, n) for n in calls(cf, node) if (name := callee(cf, n)) is not None]
+
+
+def functions(cf: CFile) -> list[Item]:
+    """The function definitions of a file, in order (in every #if branch)."""
+    return [it for it in cf.items if it.kind == "function" and it.is_definition]
+
+
+def defined_tag(cf: CFile | None, name: str, kind: str) -> Item | None:
+    """The definition (with a body) of a struct, union or enum tag."""
+    if cf is None:
+        return None
+    return next((it for it in cf.items_named(name, kind) if it.is_definition), None)

@@ -179,15 +179,17 @@ def delete_items(cf: CFile, doomed: list[Item], path: str, rule: str) -> list[Ed
     return edits
 
 
-def join_items(data: bytes, items: list[Item]) -> bytes:
+def join_items(data: bytes, items: list[Item], edits: Iterable[tuple[int, int, bytes]] = ()
+               ) -> bytes:
     """The items' text (with their comments) in order, each paragraph after a blank line;
-    items that were on consecutive lines stay so."""
+    items that were on consecutive lines stay so.  `edits` (absolute spans) apply inside."""
+    edits = list(edits)
     out = b""
     prev = None
     for it in items:
         if prev is None or has_blank_line(data[prev.end : it.lead_start]):
             out += b"\n"
-        out += data[it.lead_start : it.end]
+        out += splice(data, it.lead_start, it.end, edits)
         prev = it
     return out
 
@@ -203,3 +205,10 @@ def cdefs_lines(data: bytes) -> bytes:
     m = re.search(rb"^#include[ \t]*<sys/cdefs\.h>[^\n]*\n", data, re.M)
     f = re.search(rb"^__FBSDID\([^\n]*\n", data, re.M)
     return (m.group(0) if m else b"") + (f.group(0) if f else b"")
+
+
+def uses_between(cf: CFile, name: str, lo: int = 0, hi: int | None = None) -> list[Ident]:
+    """Uses of `name` as a variable, function or macro in [lo, hi)."""
+    hi = len(cf.data) if hi is None else hi
+    return [i for i in idents_between(cf, lo, hi) if i.name == name
+            and i.kind in ("ordinary", "macro")]

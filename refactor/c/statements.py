@@ -6,7 +6,7 @@ import re
 
 from refactor.c.lossless import CFile
 from refactor.c.nodes import Node, assigned_var, declarator_ident, node_text, statement_of
-from refactor.c.spans import column, delete_lines, indent_of, line_end, line_start
+from refactor.c.spans import column, delete_lines, delete_span, indent_of, line_end, line_start
 from refactor.edits import Edit, insert, replace
 
 
@@ -75,3 +75,8 @@ def drop_argument(cf: CFile, path: str, call: Node, arg: str, rule: str) -> Edit
     if idx + 1 < len(args):
         return replace(path, args[idx].start_byte, args[idx + 1].start_byte, b"", rule)
     return replace(path, args[idx - 1].end_byte, args[idx].end_byte, b"", rule)
+
+
+def delete_statement(cf: CFile, path: str, node: Node, rule: str) -> Edit:
+    """Delete a statement's lines, and a blank line that would be left hanging."""
+    return delete_span(cf, path, node.start_byte, node.end_byte, rule)

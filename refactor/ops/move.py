@@ -1,0 +1,391 @@
+"""move: named top-level items from one C file to another, with what only they use."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from refactor.c.closure import (
+    dependency_closure,
+    item_names,
+    item_uses,
+    lossless_closure,
+    toplevel_items,
+)
+from refactor.c.includes import (
+    add_include,
+    header_provides,
+    include_block,
+    includes_declaring,
+    resolve_include,
+    unknown_includes,
+)
+from refactor.c.lossless import CFile, Item
+from refactor.c.protos import (
+    drop_static,
+    function_prototypes,
+    header_anchor,
+    new_header,
+    prototype_from,
+)
+from refactor.c.semantic import parse_configs
+from refactor.c.spans import cdefs_lines, delete_items, join_items, licence_block
+from refactor.edits import Edit, NewFile, insert
+from refactor.errors import UsageError
+from refactor.ops import Operation, register
+from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome
+from refactor.tree import Tree, norm
+
+#: Item kinds a name may be asked for.
+MOVABLE_KINDS = ("function", "declaration", "define", "struct", "union", "enum", "typedef")
+
+
+@dataclass(frozen=True)
+class MoveOptions:
+    #: Top-level names to move: functions, file-scope variables, macros, types (`struct x`).
+    names: list[str]
+    #: The file they are in and the file they go to (made when it does not exist).
+    source: str
+    dest: str
+    #: The header that declares what is now called across the two files (default:
+    #: dest with .h); made, in the style of the source's own header, when missing.
+    header: str = ""
+    #: Tree directories searched for <...> headers (a "..." one is first looked
+    #: for next to the file).
+    include_dirs: list[str] = field(default_factory=list)
+    #: The configurations (NAME or NAME=VALUE defines) in which the dependency
+    #: closure is computed; it is the union over all of them.
+    configs: list[list[str]] = field(default_factory=lambda: [[]])
+    #: Static functions or variables that stay but that the moved code uses:
+    #: they lose `static` and are declared in the header.  Any other shared
+    #: static is a conflict.
+    export: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Selection:
+    """What moves: the items of the source, and what they need."""
+
+    move: list[Item]            # items of the source file that go, in file order
+    share: list[Item]           # macros and types both sides use: to the header
+    includes: list[str]         # the source's #include lines the moved code needs
+    called_back: list[str]      # moved functions the staying code still calls
+    how: str                    # "semantic" or "lossless"
+
+
+def select(tree: Tree, cf: CFile, names: list[str], configs, include_dirs) -> Selection | str:
+    """The dependency closure of `names` in cf: semantic when the file parses in some
+    configuration, else the same closure on the lossless view."""
+    tops: dict[str, list[Item]] = {}
+    for it in toplevel_items(cf):
+        for n in item_names(cf, it):
+            tops.setdefault(n, []).append(it)
+    sem = None
+    try:
+        units = parse_configs(cf.data, configs, list(include_dirs), path=cf.path,
+                              reader=tree.read)
+        if any(u.ok for u in units):
+            sem = dependency_closure(units, names)
+    except Exception:  # noqa: BLE001 - the lossless closure stands in
+        sem = None
+    if sem is not None:
+        move_names, share_names = set(sem.move), set(sem.share)
+        called_back = list(sem.called_back)
+        includes = list(sem.includes)
+        if sem.unattributed:
+            includes += [i for i in unknown_includes(tree, cf, include_dirs) if i not in includes]
+        how = "semantic"
+    else:
+        mv, sh = lossless_closure(cf, set(names))
+        move_names = {n for i in mv for n in item_names(cf, cf.items[i])}
+        share_names = {n for i in sh for n in item_names(cf, cf.items[i])}
+        staying = [it for it in toplevel_items(cf) if it.index not in mv]
+        used_by_staying = set().union(*(item_uses(cf, it) for it in staying)) if staying \
+            else set()
+        called_back = [n for n in names if n in used_by_staying]
+        used = set().union(*(item_uses(cf, cf.items[i]) for i in mv)) if mv else set()
+        local = {n for it in cf.items for n in item_names(cf, it)}
+        includes = includes_declaring(tree, cf, used, local, include_dirs)
+        how = "lossless"
+    under_if = sorted(n for n in move_names | share_names if n not in tops
+                      and not n.startswith(("struct ", "union ", "enum ")))
+    if under_if:
+        return f"{under_if[0]} is defined only under an #if in {cf.path}; cannot move it whole"
+    move = sorted({it.index for n in move_names for it in tops.get(n, ())})
+    share = sorted({it.index for n in share_names for it in tops.get(n, ())} - set(move))
+    return Selection([cf.items[i] for i in move], [cf.items[i] for i in share],
+                     [i for i in includes if i != "<sys/cdefs.h>"], called_back, how)
+
+
+def new_file_text(src: CFile, includes: list[str], extra_quoted: list[str], body: bytes) -> bytes:
+    """A new .c file: the source's licence and its <sys/cdefs.h>/__FBSDID lines, the
+    includes in style(9) order, then body."""
+    out = licence_block(src.data)
+    cdefs = cdefs_lines(src.data)
+    if cdefs:
+        out += b"\n" + cdefs
+    return out + b"\n" + include_block(src, includes, extra_quoted) + body
+
+
+def quoted(from_file: str, header: str) -> str:
+    """How from_file spells an #include of header: relative when in another directory."""
+    rel = posixpath.relpath(header, posixpath.dirname(from_file) or ".")
+    return f'"{rel}"'
+
+
+@register
+class Move(Operation):
+    """Move named top-level items of a C file into another file, new or existing.
+
+    The items named (functions, file-scope variables, macros, types) move
+    whole and verbatim, each with the comment above it, in their order, and
+    so does their dependency closure: the static helpers, static and
+    file-scope variables, macros and types of the source that only the moved
+    code uses.  The closure comes from the semantic layer, as the union over
+    the `configs` given (so code under `#ifdef` counts in every branch); when
+    the file does not parse, the same closure is computed on the lossless
+    view.
+
+    What the moved code and the staying code both use: a macro or a type
+    goes, verbatim, into `header`; a static function or variable is a
+    conflict unless it is named in `export`, when it stays, loses `static`
+    and gets a prototype in `header`.  A moved function that the staying
+    code still calls loses `static` and gets a prototype in `header`, which
+    the source then includes.
+
+    A new destination file gets the source's licence comment (with its SPDX
+    line), its `#include <sys/cdefs.h>` and `__FBSDID()` lines, and the
+    source's #include lines that the moved code needs, verbatim, in style(9)
+    order (<sys/...>, other <...>, then "..." sorted; an #include under #if
+    comes with its #if), plus the header when the moved code needs it.  An
+    existing destination gets the items at its end and the includes it
+    lacks, each in its group.  A new header takes the licence and include
+    guard style of the source's own header (foo.c's "foo.h"), if it has one.
+
+    Already applied when the source defines none of the names and the
+    destination defines them all.  Not applicable when neither file defines
+    them.  A conflict when a name is defined in both files, only some of
+    them are in the source, a name is defined only under an `#if`, or the
+    destination already defines something that moves.
+    """
+
+    op = "move"
+    Options = MoveOptions
+
+    def __init__(self, options: MoveOptions, **kw) -> None:
+        if not options.names:
+            raise UsageError("move: give at least one name to move")
+        if norm(options.source) == norm(options.dest):
+            raise UsageError("move: source and dest are the same file")
+        super().__init__(options, **kw)
+
+    def default_id(self) -> str:
+        return f"move-{'-'.join(self.options.names[:2])}"
+
+    def describe(self) -> str:
+        o = self.options
+        return f"move {', '.join(o.names)} from {o.source} to {o.dest}"
+
+    def paths(self) -> tuple[str, ...]:
+        return (norm(self.options.source), norm(self.options.dest), self.header_path())
+
+    def header_path(self) -> str:
+        o = self.options
+        return norm(o.header) if o.header else norm(o.dest).rsplit(".", 1)[0] + ".h"
+
+    def plan(self, tree: Tree) -> Outcome:
+        o = self.options
+        source, dest, header = norm(o.source), norm(o.dest), self.header_path()
+        src = tree.view(source, CFile)
+        dst = tree.view(dest, CFile)
+
+        def defined(cf: CFile | None, name: str) -> bool:
+            return cf is not None and any(it.kind in MOVABLE_KINDS and it.is_definition
+                                          or it.kind == "define"
+                                          for it in _named(cf, name))
+
+        in_src = [n for n in o.names if defined(src, n)]
+        in_dst = [n for n in o.names if defined(dst, n)]
+        both = sorted(set(in_src) & set(in_dst))
+        if both:
+            return Conflict(f"{both[0]} is defined in both {source} and {dest}")
+        if not in_src:
+            if len(in_dst) == len(o.names):
+                return AlreadyApplied(f"{dest} defines {', '.join(o.names)} and {source} "
+                                      "none of them")
+            if not in_dst:
+                return NotApplicable(f"neither {source} nor {dest} defines "
+                                     f"{', '.join(o.names)}")
+        missing = [n for n in o.names if n not in in_src]
+        if missing:
+            return Conflict(f"{source} does not define {', '.join(missing)}")
+        assert src is not None
+        for n in o.names:
+            if all(it.parent is not None for it in _named(src, n)):
+                return Conflict(f"{n} is inside an #if in {source}; cannot move it whole")
+        configs = [list(c) for c in o.configs] or [[]]
+        sel = select(tree, src, list(o.names), configs, o.include_dirs)
+        if isinstance(sel, str):
+            return Conflict(sel)
+        return _Planner(self, tree, src, dst, sel, header).plan()
+
+
+def _named(cf: CFile, name: str) -> list[Item]:
+    return [it for it in cf.items if name in item_names(cf, it)]
+
+
+class _Planner:
+    def __init__(self, op: Move, tree: Tree, src: CFile, dst: CFile | None, sel: Selection,
+                 header: str) -> None:
+        self.op, self.tree, self.src, self.dst, self.sel = op, tree, src, dst, sel
+        self.header = header
+        self.rule = op.id
+        self.source, self.dest = src.path, norm(op.options.dest)
+
+    def plan(self) -> Outcome:
+        o, src, sel = self.op.options, self.src, self.sel
+        shared_code = [it for it in sel.share
+                       if it.kind == "function" or (it.kind == "declaration" and it.is_definition)]
+        exported = [it for it in shared_code if it.name in o.export]
+        unexported = [it for it in shared_code if it.name not in o.export]
+        if unexported:
+            it = unexported[0]
+            return Conflict(f"{it.name} is used both by the moved code and by code staying in "
+                            f"{self.source}; move it too, or export it (option export)")
+        if self.dst is not None:
+            moved = {n for it in sel.move for n in item_names(src, it)}
+            clash = sorted(moved & {n for it in toplevel_items(self.dst)
+                                    for n in item_names(self.dst, it)})
+            if clash:
+                return Conflict(f"{self.dest} already defines {clash[0]}, which would move")
+        shared_types = [it for it in sel.share if it not in shared_code]
+        # Functions now called across the two files, with the file defining them.
+        crossing = [(it, self.dest) for it in sel.move if it.kind == "function"
+                    and it.is_definition and it.name in sel.called_back]
+        crossing += [(it, self.source) for it in exported if it.kind == "function"]
+        # Non-static staying functions the moved code calls, that no header declares.
+        crossing += [(it, self.source) for it in self.undeclared_externals()]
+        changes: list[Edit] = []
+        changes += delete_items(src, sorted(sel.move + shared_types, key=lambda i: i.start),
+                                self.source, self.rule)
+        for it in exported:
+            changes += drop_static(src, self.source, it.name, self.rule)
+        # Moved functions called from the source lose `static` (definition and prototypes).
+        unstatic = [(e.start, e.end, e.text) for it, where in crossing if where == self.dest
+                    for e in drop_static(src, self.source, it.name, self.rule)]
+        moved_text = join_items(src.data, sel.move, unstatic)
+        need_header = bool(crossing or shared_types)
+        hdr_edits = self.header_changes(crossing, shared_types) if need_header else []
+        if isinstance(hdr_edits, str):
+            return Conflict(hdr_edits)
+        changes += hdr_edits
+        extra = [quoted(self.dest, self.header)] if need_header else []
+        extra += self.own_headers()
+        if self.dst is None:
+            changes.append(NewFile(self.dest, new_file_text(src, sel.includes, extra,
+                                                            moved_text), self.rule))
+        else:
+            changes += self.existing_dest(extra, moved_text)
+        if any(where == self.dest for _, where in crossing) or shared_types:
+            inc = add_include(src, self.source, quoted(self.source, self.header), self.rule)
+            if isinstance(inc, str):
+                return Conflict(inc)
+            if inc is not None:
+                changes.append(inc)
+        fns = [it.name for it in sel.move if it.kind == "function" and it.is_definition]
+        reason = (f"moves {', '.join(fns) or ', '.join(it.name for it in sel.move)} to "
+                  f"{self.dest} ({sel.how} closure)")
+        if crossing:
+            reason += f"; declares {', '.join(it.name for it, _ in crossing)} in {self.header}"
+        return Edits(changes, reason)
+
+    def undeclared_externals(self) -> list[Item]:
+        """Extern functions of the source that moved code calls and no included header declares."""
+        src, sel = self.src, self.sel
+        used = set().union(*(item_uses(src, it) for it in sel.move)) if sel.move else set()
+        moving = {id(it) for it in sel.move}
+        declared: set[str] = set()
+        for inc in src.includes():
+            path = resolve_include(self.tree, inc.name, self.source, self.op.options.include_dirs)
+            if path is not None:
+                declared |= header_provides(self.tree, path)
+        out = []
+        for it in src.items:
+            if it.kind == "function" and it.is_definition and it.parent is None and \
+                    it.storage != "static" and id(it) not in moving and it.name in used and \
+                    it.name not in declared:
+                out.append(it)
+        return out
+
+    def own_headers(self) -> list[str]:
+        """Headers of the source declaring moved extern functions: the new home includes them."""
+        out = []
+        names = {it.name for it in self.sel.move
+                 if it.kind == "function" and it.storage != "static"}
+        for inc in self.src.includes():
+            if not inc.name.startswith('"') or inc.name in self.sel.includes:
+                continue
+            path = resolve_include(self.tree, inc.name, self.source,
+                                   self.op.options.include_dirs)
+            if path is not None and path != self.header and \
+                    names & header_provides(self.tree, path):
+                out.append(quoted(self.dest, path))
+        return out
+
+    def header_changes(self, crossing: list[tuple[Item, str]],
+                       shared: list[Item]) -> list[Edit] | str:
+        src, tree, path = self.src, self.tree, self.header
+        h = tree.view(path, CFile)
+        if h is not None:
+            declared = {it.name for it in function_prototypes(h)}
+            edits: list[Edit] = []
+            protos = function_prototypes(h)
+            style = h.data[protos[-1].start : protos[-1].end] if protos else b""
+            text = b"".join(prototype_from(src, it, style) for it, _ in crossing
+                            if it.name not in declared)
+            if text:
+                at = protos[-1].end if protos else header_anchor(h)
+                if at is None:
+                    return f"{path} has no include guard or prototype to add to"
+                edits.append(insert(path, at, text if protos else text + b"\n", self.rule))
+            if shared:
+                anchor = header_anchor(h)
+                if anchor is None:
+                    return f"{path} has no include guard to put {shared[0].name} in"
+                body = b"".join(src.data[it.lead_start : it.end] for it in shared)
+                edits.append(insert(path, anchor, body + b"\n", self.rule))
+            return edits
+        model = self.model_header()
+        types = b"".join(src.data[it.lead_start : it.end] for it in shared)
+        protos_text = b"".join(prototype_from(src, it, b"") for it, _ in crossing)
+        body = types + (b"\n" if types and protos_text else b"") + protos_text
+        if model is not None:
+            return [NewFile(path, new_header(model, path, body), self.rule)]
+        guard = posixpath.basename(path).upper().replace(".", "_").encode()
+        text = (licence_block(src.data) + b"\n#ifndef _" + guard + b"_\n#define\t_" + guard +
+                b"_\n\n" + body + b"\n#endif\n")
+        return [NewFile(path, text, self.rule)]
+
+    def model_header(self) -> CFile | None:
+        """The source's own header (foo.h for foo.c), else the first quoted one it includes."""
+        own = self.source.rsplit(".", 1)[0] + ".h"
+        cands = [own] + [p for inc in self.src.includes() if inc.name.startswith('"')
+                         and (p := resolve_include(self.tree, inc.name, self.source)) is not None]
+        for p in cands:
+            h = self.tree.view(p, CFile)
+            if h is not None:
+                return h
+        return None
+
+    def existing_dest(self, extra: list[str], moved_text: bytes) -> list[Edit]:
+        dst = self.dst
+        assert dst is not None
+        edits: list[Edit] = []
+        for spelled in [*self.sel.includes, *extra]:
+            e = add_include(dst, self.dest, spelled, self.rule)
+            if isinstance(e, Edit):
+                edits.append(e)
+        data = dst.data
+        tail = b"" if data.endswith(b"\n") or not data else b"\n"
+        edits.append(insert(self.dest, len(data), tail + moved_text, self.rule))
+        return edits
