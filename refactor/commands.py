@@ -57,7 +57,8 @@ def check_strategy(name: str, option: str = "--build") -> None:
 
 def cmd_apply(args) -> int:
     # Absolute: git runs inside the tree, and must not write the series there.
-    out = (Path(args.out) if args.out else default_out(args.recipe)).absolute()
+    name = Path(args.recipe).stem if args.recipe.endswith(".toml") else args.recipe
+    out = (Path(args.out) if args.out else default_out(name)).absolute()
     check_out_writable(out)
     check_strategy(args.build)
     recipe, target, plan = _planned(args)

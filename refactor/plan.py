@@ -97,7 +97,7 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
         for rule in step.rules:
             if progress:
                 progress(f"plan: {rule.id}")
-            outcome = _gate(rule, status_of) or _safe_plan(rule, current)
+            outcome = _gate(rule, status_of) or _within_files(rule, _safe_plan(rule, current))
             outcome = _select(rule, outcome, skip, only)
             outcomes[rule.id] = outcome
             res = RuleResult(rule, outcome.status, outcome.reason,
@@ -137,6 +137,28 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
         steps.append(StepResult(step, results, current, after, changes))
         current = after
     return Plan(recipe, tree, steps)
+
+
+def declares(rule: Rule, path: str) -> bool:
+    """Is `path` one of the files, or under one of the directories, the rule declares?"""
+    for f in rule.files:
+        f = f.strip("/")
+        if f in ("", ".") or path == f or path.startswith(f + "/"):
+            return True
+    return False
+
+
+def _within_files(rule: Rule, outcome: Outcome) -> Outcome:
+    """A rule may change only what it declares in `files`: anything else is a conflict,
+    so `refactor rules ID` and the build-test's file list never understate a change."""
+    if outcome.status != Status.APPLIED:
+        return outcome
+    outside = sorted({c.path for c in outcome.changes if not declares(rule, c.path)})
+    if not outside:
+        return outcome
+    declared = ", ".join(rule.files) or "none"
+    return Outcome(Status.CONFLICT, f"it changes {outside[0]}, outside the files it "
+                                    f"declares ({declared})")
 
 
 def _tag(changes, rule_id):

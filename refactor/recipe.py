@@ -49,21 +49,45 @@ class Recipe:
 RECIPE_PATH_VAR = "REFACTOR_RECIPE_PATH"
 
 
-def recipes() -> dict[str, Recipe]:
-    """Every recipe: each subpackage of the installed `refactor_rules` that has a RECIPE,
-    then the packages in the directories of $REFACTOR_RECIPE_PATH (a downstream
-    tree's own recipes, kept outside this project)."""
+def python_recipes() -> dict[str, Recipe]:
+    """Every recipe written in Python: each subpackage of the installed `refactor_rules`
+    that has a RECIPE, then the packages in the directories of $REFACTOR_RECIPE_PATH
+    (a downstream tree's own recipes, kept outside this project)."""
     import refactor_rules
 
     found: dict[str, Recipe] = {}
     for mod in pkgutil.iter_modules(refactor_rules.__path__):
         if mod.ispkg:
             _add(found, importlib.import_module(f"refactor_rules.{mod.name}"))
-    for directory in filter(None, os.environ.get(RECIPE_PATH_VAR, "").split(os.pathsep)):
-        for mod in pkgutil.iter_modules([directory]):
-            if mod.ispkg:
-                _add(found, _import_from(Path(directory) / mod.name, mod.name))
+    for directory in _path_entries():
+        if directory.is_dir():
+            for mod in pkgutil.iter_modules([str(directory)]):
+                if mod.ispkg:
+                    _add(found, _import_from(directory / mod.name, mod.name))
     return found
+
+
+def recipes() -> dict[str, Recipe]:
+    """Every recipe: the Python ones, then `.toml` recipe files installed with
+    `refactor_rules`, in the directories of $REFACTOR_RECIPE_PATH, or named there."""
+    import refactor_rules
+    from refactor.recipefile import load_recipe_file
+
+    found = python_recipes()
+    files = [f for d in refactor_rules.__path__ for f in sorted(Path(d).glob("*.toml"))]
+    for entry in _path_entries():
+        if entry.is_dir():
+            files += sorted(entry.glob("*.toml"))
+        elif entry.suffix == ".toml":
+            files.append(entry)
+    for f in files:
+        recipe = load_recipe_file(f)
+        found.setdefault(recipe.name, recipe)
+    return found
+
+
+def _path_entries() -> list[Path]:
+    return [Path(e) for e in os.environ.get(RECIPE_PATH_VAR, "").split(os.pathsep) if e]
 
 
 def _add(found: dict[str, Recipe], module) -> None:
@@ -90,6 +114,13 @@ def _import_from(package_dir: Path, name: str):
 
 
 def get_recipe(name: str) -> Recipe:
+    """A recipe by name, or the recipe file NAME.toml (a path)."""
+    if name.endswith(".toml") or os.sep in name:
+        from refactor.recipefile import load_recipe_file
+
+        if not Path(name).is_file():
+            raise UsageError(f"no recipe file {name}")
+        return load_recipe_file(name)
     all_ = recipes()
     if name not in all_:
         known = ", ".join(sorted(all_)) or "none"

@@ -1,7 +1,8 @@
 from toy import AppendLine, Create, Rename, toy_recipe
 
+from refactor.edits import insert
 from refactor.plan import plan_recipe
-from refactor.rule import Status
+from refactor.rule import Edits, Rule, Status
 from refactor.tree import Tree
 from refactor.validate import parse_problems
 
@@ -100,3 +101,31 @@ def test_an_old_mtree_fault_above_an_edit_does_not_block(tmp_path):
     rule = Rename("adder", "etc/mtree/BSD.var.dist", "/set type=dir\n", "/set type=dir\n#\n")
     plan = plan_recipe(toy_recipe([rule]), tree)
     assert plan.rule_results()[0].status == Status.APPLIED, plan.rule_results()[0].reason
+
+
+class _Stray(Rule):
+    """Declares one file, changes another."""
+
+    id, summary, files = "stray", "writes outside its files", ("a.txt",)
+
+    def plan(self, tree):
+        return Edits([insert("b.txt", 0, b"x")])
+
+
+def test_a_change_outside_the_declared_files_is_a_conflict(tmp_path):
+    (tmp_path / "a.txt").write_text("a\n")
+    (tmp_path / "b.txt").write_text("b\n")
+    plan = plan_recipe(toy_recipe([_Stray()]), Tree.from_dir(tmp_path))
+    [res] = plan.rule_results()
+    assert res.status == Status.CONFLICT
+    assert "b.txt, outside the files it declares (a.txt)" in res.reason
+    assert not plan.changed
+
+
+def test_a_declared_directory_covers_the_files_under_it(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f.txt").write_text("x\n")
+    rule = AppendLine("in-dir", "d/f.txt", "more")
+    rule.files = ("d",)
+    plan = plan_recipe(toy_recipe([rule]), Tree.from_dir(tmp_path))
+    assert plan.rule_results()[0].status == Status.APPLIED

@@ -76,9 +76,13 @@ class Operation(Rule):
         requires = data.get("requires", ())
         if isinstance(requires, str):
             requires = (requires,)
-        return cls(cls.Options(**values), id=_coerce(data.get("id", ""), str, f"{where}: id"),
-                   message=_coerce(data.get("message", ""), str, f"{where}: message"),
-                   requires=tuple(_coerce(list(requires), list[str], f"{where}: requires")))
+        rid = _coerce(data.get("id", ""), str, f"{where}: id")
+        message = _coerce(data.get("message", ""), str, f"{where}: message")
+        requires = tuple(_coerce(list(requires), list[str], f"{where}: requires"))
+        try:
+            return cls(cls.Options(**values), id=rid, message=message, requires=requires)
+        except UsageError as exc:  # an operation's own check of its values
+            raise UsageError(f"{where}: {exc}") from None
 
     @classmethod
     def doc(cls) -> str:

@@ -1,0 +1,182 @@
+"""include: add an #include in its style(9) group, or remove one that nothing needs."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from refactor.c.lossless import CFile, Item
+from refactor.edits import Edit, insert, replace
+from refactor.errors import UsageError
+from refactor.ops import Operation, register
+from refactor.rule import AlreadyApplied, Conflict, Edits, Outcome
+from refactor.tree import Tree, norm
+
+_SPELLED = re.compile(r'<[^<>"\s]+>|"[^<>"\s]+"')
+_FIRST = ("<sys/cdefs.h>", "<sys/param.h>", "<sys/types.h>")
+_NET = ("net/", "netinet/", "netinet6/", "netgraph/", "netpfil/")
+
+
+def group(spelled: str) -> int:
+    """style(9)'s include groups: <sys/...>, <net...>, other <...>, then "local" headers."""
+    if spelled.startswith('"'):
+        return 3
+    name = spelled[1:]
+    if name.startswith("sys/"):
+        return 0
+    return 1 if name.startswith(_NET) else 2
+
+
+@dataclass(frozen=True)
+class IncludeOptions:
+    file: str
+    #: As written after #include: `<sys/socket.h>` or `"ipc.h"`.
+    header: str
+    action: Literal["add", "remove"] = "add"
+    #: Tree directories that <...> headers are looked up in, for a removal.
+    search: tuple[str, ...] = ("include", "sys")
+
+
+@register
+class Include(Operation):
+    """Add an `#include` to a C file in its style(9) group, or remove one.
+
+    style(9)'s groups are kept: `<sys/...>` first, then the network headers
+    (`<net/...>`, `<netinet/...>`), then other `<...>` headers, then local
+    `"..."` ones, a blank line between groups.  A new line goes in sorted
+    place within its group when the group is sorted (else at its end;
+    `<sys/cdefs.h>` and `<sys/param.h>` or `<sys/types.h>` stay first); a
+    group of its own goes after the previous group (or before the next one)
+    with a blank line between.
+
+    A removal is made only when nothing the header declares is still used:
+    the header is found in the tree (a quoted one next to the file, a `<...>`
+    one under `search`), its names (and those of the tree headers it
+    includes) are taken from its top-level items, and the file must use none
+    of them that it does not declare itself.  When the header is not in the
+    tree (a system header the tree does not have), there is no telling, and
+    the removal is a conflict that says so.
+
+    Already applied when the file has the include (add) or has not (remove);
+    a conflict when the file is missing, or has no #include to place a new
+    one among.
+    """
+
+    op = "include"
+    Options = IncludeOptions
+
+    def __init__(self, options: IncludeOptions, **kw) -> None:
+        if not _SPELLED.fullmatch(options.header):
+            raise UsageError(f"include: header {options.header!r} must be written "
+                             f"<name.h> or \"name.h\"")
+        super().__init__(options, **kw)
+
+    def default_id(self) -> str:
+        o = self.options
+        return f"include-{o.action}-{o.header[1:-1]}"
+
+    def describe(self) -> str:
+        o = self.options
+        return f"{o.action} #include {o.header} {'to' if o.action == 'add' else 'from'} {o.file}"
+
+    def paths(self) -> tuple[str, ...]:
+        return (norm(self.options.file),)
+
+    def plan(self, tree: Tree) -> Outcome:
+        o = self.options
+        path = norm(o.file)
+        cf = tree.view(path, CFile)
+        if cf is None:
+            return Conflict(f"{path} does not exist")
+        have = [it for it in cf.includes() if it.name == o.header]
+        if o.action == "add":
+            if have:
+                return AlreadyApplied(f"{path} includes {o.header}")
+            edit = _add(cf, o.header, self.id)
+            if edit is None:
+                return Conflict(f"{path} has no #include to place {o.header} among")
+            return Edits([edit], f"adds #include {o.header} to {path}")
+        if not have:
+            return AlreadyApplied(f"{path} does not include {o.header}")
+        why = self._still_needed(tree, cf)
+        if why:
+            return Conflict(why)
+        return Edits([_cut(cf, it, self.id) for it in have],
+                     f"removes #include {o.header} from {path}: nothing of it is used")
+
+    def _still_needed(self, tree: Tree, cf: CFile) -> str:
+        o = self.options
+        header = _resolve(tree, cf.path, o.header, o.search)
+        if header is None:
+            return (f"cannot tell whether {cf.path} still needs {o.header}: the header is "
+                    f"not in the tree (searched {', '.join(o.search)})")
+        provided = _provided(tree, header, o.search, set())
+        own = {n for it in cf.items if it.kind not in ("include", "conditional")
+               for n in it.names if n}
+        for ident in cf.identifiers:
+            if ident.name in provided and ident.name not in own:
+                return (f"{cf.path}:{cf.line_of(ident.start)} still uses {ident.name} "
+                        f"from {o.header} ({header})")
+        return ""
+
+
+def _resolve(tree: Tree, includer: str, spelled: str, search: tuple[str, ...]) -> str | None:
+    name = spelled[1:-1]
+    here = [posixpath.dirname(includer)] if spelled.startswith('"') else []
+    for d in here + list(search):
+        p = norm(f"{d}/{name}" if d else name)
+        if tree.exists(p):
+            return p
+    return None
+
+
+def _provided(tree: Tree, header: str, search: tuple[str, ...], seen: set[str]) -> set[str]:
+    """Names the header's top-level items declare, with those of the tree headers it includes."""
+    seen.add(header)
+    cf = tree.view(header, CFile)
+    if cf is None:
+        return set()
+    names = {n for it in cf.items if it.kind not in ("include", "conditional", "other",
+                                                     "comment", "directive")
+             for n in it.names if n}
+    for inc in cf.includes():
+        sub = _resolve(tree, header, inc.name, search)
+        if sub is not None and sub not in seen:
+            names |= _provided(tree, sub, search, seen)
+    return names
+
+
+def _add(cf: CFile, spelled: str, rule: str) -> Edit | None:
+    top = [it for it in cf.includes() if it.parent is None]
+    if not top:
+        return None
+    line = f"#include {spelled}\n".encode()
+    g = group(spelled)
+    same = [it for it in top if group(it.name) == g]
+    if same:
+        # <sys/cdefs.h>, then <sys/param.h> or <sys/types.h>, open the group unsorted.
+        fixed = 0
+        while fixed < len(same) and same[fixed].name in _FIRST:
+            fixed += 1
+        rest = same[fixed:]
+        names = [it.name for it in rest]
+        if names == sorted(names) and spelled not in _FIRST:
+            later = [it for it in rest if it.name > spelled]
+            if later:
+                return insert(cf.path, later[0].start, line, rule)
+        return insert(cf.path, same[-1].end, line, rule)
+    before = [it for it in top if group(it.name) < g]
+    if before:
+        return insert(cf.path, before[-1].end, b"\n" + line, rule)
+    after = [it for it in top if group(it.name) > g]
+    return insert(cf.path, after[0].start, line + b"\n", rule)
+
+
+def _cut(cf: CFile, it: Item, rule: str) -> Edit:
+    """Remove the include; an #if block holding only it goes with it."""
+    parent = it.parent
+    if parent is not None and parent.kind == "conditional" and parent.children == [it]:
+        it = parent
+    return replace(cf.path, it.full_start, it.full_end, b"", rule)

@@ -1,0 +1,235 @@
+"""rename: a C identifier across files and directories, in every #if branch."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from refactor.c.lossless import CFile, Ident
+from refactor.c.rename import rename_edits
+from refactor.errors import UsageError
+from refactor.ops import Operation, register
+from refactor.ops._paths import C_SUFFIXES, clean, expand
+from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome
+from refactor.tree import Tree
+
+Kind = Literal["function", "variable", "type", "tag", "field", "macro", "any"]
+
+#: Identifier kinds of the lossless layer each rename kind touches.  Functions,
+#: variables and typedef names are all "ordinary" where the lexer alone sees
+#: them (in #define bodies); "type" is what the parser calls a typedef name.
+IDENT_KINDS: dict[str, frozenset[str]] = {
+    "function": frozenset({"ordinary"}),
+    "variable": frozenset({"ordinary"}),
+    "type": frozenset({"type"}),
+    "tag": frozenset({"tag"}),
+    "field": frozenset({"field"}),
+    "macro": frozenset({"macro"}),
+    "any": frozenset({"ordinary", "type", "tag", "field", "macro", "label"}),
+}
+#: C's name spaces: a new name collides with names of the same one.  Macros are
+#: seen before any scope, so they collide with every ordinary name.
+NAMESPACE: dict[str, frozenset[str]] = {
+    "ordinary": frozenset({"ordinary", "type", "macro"}),
+    "type": frozenset({"ordinary", "type", "macro"}),
+    "macro": frozenset({"ordinary", "type", "macro"}),
+    "tag": frozenset({"tag"}),
+    "field": frozenset({"field"}),
+    "label": frozenset({"label"}),
+}
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass(frozen=True)
+class RenameOptions:
+    old: str
+    new: str
+    #: Files or directories (every .c and .h under them), relative to the tree root.
+    paths: tuple[str, ...] = (".",)
+    kind: Kind = "any"
+    comments: bool = False
+    strings: bool = False
+
+
+@register
+class Rename(Operation):
+    """Rename a C identifier in every .c and .h file under the given paths.
+
+    Definitions, prototypes, calls and every other use are renamed, in every
+    `#if` branch and inside `#define` bodies, through the lossless layer: no
+    byte outside the identifiers changes.  `kind` limits the rename to one
+    kind of name (`function`, `variable`, `type`, `tag`, `field`, `macro`);
+    `any` renames every identifier spelled `old`.  Comments and string
+    literals are left alone unless `comments` or `strings` is true; then
+    `old` is replaced there as a whole word.
+
+    A conflict when `new` is not a C identifier, when `old` is declared in
+    the paths only as another kind of name than `kind`, or when `new` would
+    collide with a name in scope: `new` already declared at file scope in a
+    file of the paths (in the same C name space: ordinary names, typedefs and
+    macros collide with one another; tags and fields only with their own
+    kind), or used in a function that also uses `old`.  Already applied when
+    no `old` of that kind is left and `new` is there; not applicable when
+    neither is.
+
+    When a path is a file, the other .c and .h files of its directory are
+    searched too, and the reason names the ones still using `old` (the rename
+    left them behind).
+    """
+
+    op = "rename"
+    Options = RenameOptions
+
+    def __init__(self, options: RenameOptions, **kw) -> None:
+        for name in (options.old, options.new):
+            if not _IDENT.fullmatch(name):
+                raise UsageError(f"rename: {name!r} is not a C identifier")
+        if options.old == options.new:
+            raise UsageError(f"rename: old and new are both {options.old!r}")
+        options = RenameOptions(options.old, options.new, clean(options.paths), options.kind,
+                                options.comments, options.strings)
+        super().__init__(options, **kw)
+
+    def default_id(self) -> str:
+        return f"rename-{self.options.old}"
+
+    def describe(self) -> str:
+        o = self.options
+        what = "" if o.kind == "any" else f"{o.kind} "
+        return f"rename {what}{o.old} to {o.new} in {', '.join(o.paths)}"
+
+    def paths(self) -> tuple[str, ...]:
+        return self.options.paths
+
+    def plan(self, tree: Tree) -> Outcome:
+        o = self.options
+        files, missing = expand(tree, o.paths)
+        if missing:
+            return Conflict(f"{missing[0]} is neither a file nor a directory of the tree")
+        kinds = IDENT_KINDS[o.kind]
+        old_b, new_b = o.old.encode(), o.new.encode()
+        views = {p: tree.view(p, CFile) for p in files
+                 if old_b in (tree.read(p) or b"") or new_b in (tree.read(p) or b"")}
+        uses = {p: _occurrences(cf, o.old, kinds, o.kind) for p, cf in views.items()}
+        uses = {p: u for p, u in uses.items() if u}
+
+        if not uses:
+            if any(_occurrences(cf, o.new, kinds, o.kind) for cf in views.values()):
+                return AlreadyApplied(f"no {o.old} is left and {o.new} is there")
+            return NotApplicable(f"no {self._what()} {o.old} in {', '.join(o.paths)}")
+
+        wrong = self._wrong_kind(views.values())
+        if wrong:
+            return Conflict(wrong)
+        clash = _collision(views, uses, o.new)
+        if clash:
+            return Conflict(clash)
+
+        edits = []
+        for p in sorted(uses):
+            edits.extend(rename_edits(views[p], o.old, o.new, kinds=kinds, rule=self.id,
+                                      in_comments=o.comments, in_strings=o.strings))
+            # A typedef name in a #define body is only an "ordinary" word to the lexer.
+            if o.kind == "type":
+                edits.extend(rename_edits(_DefineBodies(views[p]), o.old, o.new,
+                                          kinds={"ordinary"}, rule=self.id))
+        edits = sorted(set(edits), key=lambda e: (e.path, e.start))
+        reason = f"renames {len(edits)} sites in {len(uses)} files"
+        left = self._left_behind(tree, files)
+        if left:
+            reason += f"; {o.old} is still used in {', '.join(left)}, outside the paths"
+        return Edits(edits, reason)
+
+    def _what(self) -> str:
+        return "identifier" if self.options.kind == "any" else self.options.kind
+
+    def _wrong_kind(self, views: Iterable[CFile]) -> str:
+        """Why `old` is not a name of the kind asked for, or ""."""
+        o = self.options
+        if o.kind not in ("function", "variable"):
+            return ""
+        declared = {k for cf in views for k in _declared_as(cf, o.old)}
+        if declared and o.kind not in declared:
+            return f"{o.old} is declared as a {' and a '.join(sorted(declared))} in the " \
+                   f"paths, not a {o.kind}"
+        return ""
+
+    def _left_behind(self, tree: Tree, files: list[str]) -> list[str]:
+        """Files next to the named files (not under a named directory) still using `old`."""
+        o = self.options
+        named = [p for p in o.paths if p != "." and tree.exists(p)]
+        inside = set(files)
+        seen: list[str] = []
+        for d in dict.fromkeys(p.rsplit("/", 1)[0] if "/" in p else "" for p in named):
+            for f in tree.list(d):
+                data = tree.read(f) or b""
+                if f in inside or not f.endswith(C_SUFFIXES) or o.old.encode() not in data:
+                    continue
+                if _occurrences(tree.view(f, CFile), o.old, IDENT_KINDS[o.kind], o.kind):
+                    seen.append(f)
+        return seen
+
+
+class _DefineBodies:
+    """A CFile seen through its #define items only, for rename_edits."""
+
+    def __init__(self, cf: CFile) -> None:
+        self.path, self.data = cf.path, cf.data
+        defines = [it.index for it in cf.items if it.kind == "define"]
+        self.identifiers = [i for i in cf.identifiers if i.item in defines]
+
+
+def _occurrences(cf: CFile | None, name: str, kinds: frozenset[str], kind: str) -> list[Ident]:
+    if cf is None:
+        return []
+    found = [i for i in cf.idents(name) if i.kind in kinds]
+    if kind == "type":
+        defines = {it.index for it in cf.items if it.kind == "define"}
+        found += [i for i in cf.idents(name, "ordinary") if i.item in defines]
+    return found
+
+
+def _declared_as(cf: CFile, name: str) -> set[str]:
+    """What top-level items of `cf` declare `name` as: function, variable, type, tag, macro."""
+    out = set()
+    for it in cf.items_named(name):
+        if it.kind == "function":
+            out.add("function")
+        elif it.kind == "declaration" and it.node is not None:
+            text = cf.data[it.start:it.end]
+            # A prototype puts `(` right after the name; a variable does not.
+            proto = re.search(rb"\b" + re.escape(name.encode()) + rb"\s*\(", text)
+            out.add("function" if proto else "variable")
+        elif it.kind == "typedef":
+            out.add("type")
+        elif it.kind in ("struct", "union"):
+            out.add("tag")
+        elif it.kind == "enum":
+            out.add("tag" if it.name == name else "variable")
+        elif it.kind == "define":
+            out.add("macro")
+    return out
+
+
+def _collision(views: dict[str, CFile], uses: dict[str, list[Ident]], new: str) -> str:
+    """Where `new` would meet a name already in scope, or ""."""
+    spaces = set().union(*(NAMESPACE[i.kind] for u in uses.values() for i in u))
+    for path, cf in sorted(views.items()):
+        for it in cf.items_named(new):
+            if it.kind in ("include", "directive", "conditional", "other"):
+                continue
+            space = {"struct": "tag", "union": "tag"}.get(it.kind, "ordinary")
+            if it.kind == "enum" and it.name == new:
+                space = "tag"
+            if space in spaces:
+                line = it.start_line or cf.line_of(it.start)
+                return f"{new} is already declared in {path}:{line}"
+        # A use of `new` inside an item that uses `old` too: a local or a global in scope.
+        holders = {i.item for i in uses.get(path, ()) if i.item is not None}
+        for i in cf.idents(new):
+            if i.kind in spaces and i.item in holders:
+                return f"{new} is already used in {path}:{cf.line_of(i.start)}, " \
+                       f"where {uses[path][0].name} is used too"
+    return ""
