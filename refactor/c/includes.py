@@ -169,7 +169,11 @@ def add_include(cf: CFile, path: str, spelled: str, rule: str,
         return insert(path, after[0].lead_start, text, rule)
     if sibs:
         return insert(path, sibs[-1].end, text, rule)
-    top = [i for i in incs if i.parent is parent]
-    if not top:
-        return f"{path} has no #include to place {spelled} after"
-    return insert(path, top[-1].end, b"\n" + text, rule)
+    # A group of its own: after the groups before it, else before those after it.
+    level = [i for i in incs if i.parent is parent]
+    before = [i for i in level if include_group(i.name) < group]
+    if before:
+        return insert(path, before[-1].end, b"\n" + text, rule)
+    if level:
+        return insert(path, level[0].lead_start, text + b"\n", rule)
+    return f"{path} has no #include to place {spelled} among"

@@ -16,6 +16,7 @@ from refactor.c.includes import (
     add_include,
     header_provides,
     include_block,
+    include_group,
     includes_declaring,
     resolve_include,
     unknown_includes,
@@ -380,11 +381,22 @@ class _Planner:
     def existing_dest(self, extra: list[str], moved_text: bytes) -> list[Edit]:
         dst = self.dst
         assert dst is not None
-        edits: list[Edit] = []
+        # New includes that land at one place are one insertion (a new group once
+        # set apart by its blank line).
+        at: dict[int, tuple[int, bytes]] = {}
         for spelled in [*self.sel.includes, *extra]:
             e = add_include(dst, self.dest, spelled, self.rule)
-            if isinstance(e, Edit):
-                edits.append(e)
+            if not isinstance(e, Edit):
+                continue
+            grp = include_group(spelled)
+            if e.start in at:
+                prev_grp, text = at[e.start]
+                new = e.text[1:] if prev_grp == grp and e.text.startswith(b"\n") else e.text
+                at[e.start] = (grp, text + new)
+            else:
+                at[e.start] = (grp, e.text)
+        edits: list[Edit] = [insert(self.dest, pos, text, self.rule)
+                             for pos, (_, text) in sorted(at.items())]
         data = dst.data
         tail = b"" if data.endswith(b"\n") or not data else b"\n"
         edits.append(insert(self.dest, len(data), tail + moved_text, self.rule))
