@@ -30,6 +30,7 @@ def prototype_from(cf: CFile, fn: Item, style_line: bytes = b"") -> bytes:
         rtype = quals + b" " + rtype
     declarator = b" ".join(data[decl.start_byte : decl.end_byte].split())
     declarator = declarator.replace(b"( ", b"(").replace(b" )", b")")
+    declarator = re.sub(rb"^(\*+)\s+", rb"\1", declarator)  # `char *name(`, not `* name(`
     return wrap(rtype + prototype_separator(style_line) + declarator + b";") + b"\n"
 
 

@@ -23,13 +23,12 @@ from refactor.c.nodes import (
     declarator_name,
     function_name_node,
     functions,
-    is_function_declaration,
     named_calls,
     param_names,
     statement_of,
     walk,
 )
-from refactor.c.protos import header_anchor, new_header, proto_style, prototype_from
+from refactor.c.protos import header_anchor, new_header, proto_style
 from refactor.c.spans import (
     delete_items,
     has_blank_line,
@@ -46,6 +45,7 @@ from refactor.c.spans import (
 from refactor.c.statements import statement_and_check
 from refactor.c.stubs import SYSTEM_HOMES
 from refactor.edits import Edit, NewFile, insert, replace
+from refactor.ops.export import Export, ExportOptions
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
 from refactor.tree import Tree
 
@@ -626,7 +626,7 @@ class _Extraction:
 # ----- rule: vm-checkpoint-export -------------------------------------------------------
 
 
-class VmCheckpointExport(Rule):
+class VmCheckpointExport(Export):
     """Make vm_checkpoint() non-static and declare it in snapshot.h.
 
     The socket code that moves to ipc.c calls vm_checkpoint(), which stays in
@@ -647,45 +647,18 @@ class VmCheckpointExport(Rule):
     """
 
     id = "vm-checkpoint-export"
-    summary = "make vm_checkpoint() non-static and declare it in snapshot.h"
-    files = (SNAPSHOT_C, SNAPSHOT_H)
-    requires = ()
 
-    def plan(self, tree: Tree) -> Outcome:
-        cf = tree.view(SNAPSHOT_C, CFile)
-        h = tree.view(SNAPSHOT_H, CFile)
-        if cf is None or h is None:
-            return Conflict(f"{SNAPSHOT_C if cf is None else SNAPSHOT_H} does not exist")
+    def __init__(self) -> None:
+        super().__init__(ExportOptions("vm_checkpoint", SNAPSHOT_C, SNAPSHOT_H), id=self.id)
+        self.summary = "make vm_checkpoint() non-static and declare it in snapshot.h"
+
+    def not_applicable(self, tree: Tree, cf: CFile) -> Outcome | None:
         fn = cf.function("vm_checkpoint")
-        if fn is None:
-            return NotApplicable(f"{SNAPSHOT_C} no longer defines vm_checkpoint()")
-        if fn.storage == "static" and cf.idents("IPC_COMMAND"):
+        if fn is not None and fn.storage == "static" and cf.idents("IPC_COMMAND"):
             return NotApplicable(
                 f"{SNAPSHOT_C} registers its checkpoint command with IPC_COMMAND(), as upstream "
                 "does now, so vm_checkpoint() is called only there and stays static")
-        changes: list[Edit] = []
-        for it in [fn, *(d for d in cf.items_named("vm_checkpoint", "declaration"))]:
-            if it.storage != "static" or it.node is None:
-                continue
-            s = next(c for c in it.node.children if c.type == "storage_class_specifier"
-                     and cf.data[c.start_byte : c.end_byte] == b"static")
-            nxt = s.next_sibling
-            changes.append(replace(SNAPSHOT_C, s.start_byte,
-                                   nxt.start_byte if nxt is not None else s.end_byte, b"",
-                                   self.id))
-        declared = [d for d in h.items_named("vm_checkpoint", "declaration")]
-        if not declared:
-            protos = [it for it in h.items if it.kind == "declaration" and not it.is_definition
-                      and it.node is not None and is_function_declaration(it)]
-            if not protos:
-                return Conflict(f"{SNAPSHOT_H} declares no functions; no place for "
-                                "vm_checkpoint()'s prototype")
-            last = protos[-1]
-            text = prototype_from(cf, fn, h.data[last.start : last.end])
-            changes.append(insert(SNAPSHOT_H, last.end, text, self.id))
-        if not changes:
-            return AlreadyApplied("vm_checkpoint() is not static and snapshot.h declares it")
-        return Edits(changes, "exports vm_checkpoint() through snapshot.h")
+        return None
 
 
 # ----- rule: bhyverun-init-ipc ----------------------------------------------------------
