@@ -6,6 +6,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from refactor.c.closure import (
+    Closure,
     dependency_closure,
     item_names,
     item_uses,
@@ -30,7 +31,7 @@ from refactor.c.protos import (
     prototype_from,
 )
 from refactor.c.semantic import parse_configs
-from refactor.c.spans import cdefs_lines, delete_items, join_items, licence_block
+from refactor.c.spans import cdefs_lines, delete_items, join_items, licence_block, uses_between
 from refactor.edits import Edit, NewFile, insert
 from refactor.errors import UsageError
 from refactor.ops import Operation, register
@@ -81,14 +82,7 @@ def select(tree: Tree, cf: CFile, names: list[str], configs, include_dirs) -> Se
     for it in toplevel_items(cf):
         for n in item_names(cf, it):
             tops.setdefault(n, []).append(it)
-    sem = None
-    try:
-        units = parse_configs(cf.data, configs, list(include_dirs), path=cf.path,
-                              reader=tree.read)
-        if any(u.ok for u in units):
-            sem = dependency_closure(units, names)
-    except Exception:  # noqa: BLE001 - the lossless closure stands in
-        sem = None
+    sem = semantic_closure(tree, cf, names, configs, include_dirs)
     if sem is not None:
         move_names, share_names = set(sem.move), set(sem.share)
         called_back = list(sem.called_back)
@@ -116,6 +110,29 @@ def select(tree: Tree, cf: CFile, names: list[str], configs, include_dirs) -> Se
     share = sorted({it.index for n in share_names for it in tops.get(n, ())} - set(move))
     return Selection([cf.items[i] for i in move], [cf.items[i] for i in share],
                      [i for i in includes if i != "<sys/cdefs.h>"], called_back, how)
+
+
+def semantic_closure(tree: Tree, cf: CFile, names: list[str], configs,
+                     include_dirs) -> Closure | None:
+    """dependency_closure() of names in cf, or None when no configuration parses.
+
+    A file-scope variable that only the moved code uses goes along too, even
+    when it is not static: nothing else can be using it.
+    """
+    try:
+        units = parse_configs(cf.data, configs, list(include_dirs), path=cf.path,
+                              reader=tree.read)
+        if not any(u.ok for u in units):
+            return None
+        c = dependency_closure(units, names)
+        variables = {n for it in cf.items if it.parent is None and it.kind == "declaration"
+                     and it.is_definition for n in it.names}
+        staying = [it for it in cf.items if it.kind == "function" and it.name not in c.move]
+        extra = [n for n in c.external if n in variables and not any(
+            uses_between(cf, n, it.start, it.end) for it in staying)]
+        return dependency_closure(units, names + extra) if extra else c
+    except Exception:  # noqa: BLE001 - the lossless closure stands in
+        return None
 
 
 def new_file_text(src: CFile, includes: list[str], extra_quoted: list[str], body: bytes) -> bytes:

@@ -11,12 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from refactor.c.closure import item_names, item_uses, lossless_closure, macro_used
-from refactor.c.includes import (
-    include_block,
-    includes_declaring,
-    unknown_includes,
-)
+from refactor.c.closure import item_names, item_uses, macro_used
 from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import (
     callee_names,
@@ -35,7 +30,6 @@ from refactor.c.spans import (
     idents_between,
     indent_before,
     join_items,
-    licence_block,
     line_end,
     line_start,
     names_between,
@@ -46,6 +40,7 @@ from refactor.c.statements import statement_and_check
 from refactor.c.stubs import SYSTEM_HOMES
 from refactor.edits import Edit, NewFile, insert, replace
 from refactor.ops.export import Export, ExportOptions
+from refactor.ops.move import Selection, new_file_text, select
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
 from refactor.tree import Tree
 
@@ -305,42 +300,6 @@ def path_edits(cf: CFile, code: SocketCode) -> list[tuple[int, int, bytes]]:
     return edits
 
 
-@dataclass
-class Moves:
-    move: list[Item]          # items of the (virtual) file that go to ipc.c
-    share: list[Item]         # macros/types both sides use: to snapshot.h
-    includes: list[str]       # spelled includes the moved code needs
-    how: str                  # "semantic" or "lossless"
-
-
-def semantic_closure(tree: Tree, vcf: CFile, requested: list[str]):
-    """dependency_closure() over the file as it would be after the split, or None."""
-    try:
-        from refactor.c.closure import dependency_closure
-        from refactor.c.semantic import parse_configs
-
-        units = parse_configs(vcf.data, SNAPSHOT_CONFIGS, [VMMAPI_DIR], path=SNAPSHOT_C,
-                              reader=tree.read)
-        if not any(u.ok for u in units):
-            return None
-        c = dependency_closure(units, requested)
-    except Exception:  # noqa: BLE001 - the lossless closure stands in
-        return None
-    # A global that only the moved code uses (checkpoint_info) goes along too,
-    # even though it is not static.
-    variables = {n for it in vcf.items if it.parent is None and it.kind == "declaration"
-                 and it.is_definition for n in it.names}
-    staying = [it for it in vcf.items if it.kind == "function" and it.name not in c.move]
-    extra = [n for n in c.external if n in variables and not any(
-        uses_between(vcf, n, it.start, it.end) for it in staying)]
-    if extra:
-        try:
-            c = dependency_closure(units, requested + extra)
-        except Exception:  # noqa: BLE001
-            return None
-    return c
-
-
 # ----- rule: ipc-extract ----------------------------------------------------------------
 
 
@@ -479,52 +438,23 @@ class _Extraction:
         virtual = splice(data, 0, len(data), vedits)
         vcf = CFile(virtual, SNAPSHOT_C)
         requested = [code.thread.name, *(h.name for h in code.handlers), "init_ipc"]
-        moves = self.closure(vcf, virtual, requested)
+        moves = self.closure(vcf, requested)
         if isinstance(moves, str):
             return Conflict(moves)
         return self.edits(vcf, moves, split, pedits)
 
-    def closure(self, vcf: CFile, virtual: bytes, requested: list[str]) -> Moves | str:
-        tops = {}
-        for it in vcf.items:
-            if it.parent is None:
-                for n in item_names(vcf, it):
-                    tops.setdefault(n, it)
-        sem = semantic_closure(self.tree, vcf, requested)
-        if sem is not None:
-            move_names = set(sem.move)
-            share_names = set(sem.share)
-            how = "semantic"
-        else:
-            mv, sh = lossless_closure(vcf, set(requested))
-            move_names = {n for i in mv for n in item_names(vcf, vcf.items[i])}
-            share_names = {n for i in sh for n in item_names(vcf, vcf.items[i])}
-            how = "lossless"
-        move = sorted({tops[n].index for n in move_names if n in tops})
-        share = sorted({tops[n].index for n in share_names if n in tops} - set(move))
-        for i in share:
-            it = vcf.items[i]
+    def closure(self, vcf: CFile, requested: list[str]) -> Selection | str:
+        sel = select(self.tree, vcf, requested, SNAPSHOT_CONFIGS, INCLUDE_DIRS)
+        if isinstance(sel, str):
+            return sel
+        for it in sel.share:
             if it.kind in ("function",) or (it.kind == "declaration" and it.is_definition):
                 return (f"{it.name} is used both by the socket code and by the code that stays "
                         f"in {SNAPSHOT_C}; it would have to stop being static")
-        move_items = [vcf.items[i] for i in move]
-        if sem is not None:
-            includes = list(sem.includes)
-            if sem.unattributed:
-                # Names of no known header: keep the includes nothing is known
-                # about (<sys/nv.h> for nvlist_*), rather than break the build.
-                unknown = unknown_includes(self.tree, self.cf, INCLUDE_DIRS)
-                includes += [i for i in unknown if i not in includes]
-        else:
-            used: set[str] = set()
-            for it in move_items:
-                used |= item_uses(vcf, it)
-            local = {n for it in vcf.items for n in item_names(vcf, it)}
-            includes = includes_declaring(self.tree, vcf, used, local, INCLUDE_DIRS)
-        return Moves(move_items, [vcf.items[i] for i in share], includes, how)
+        return sel
 
-    def edits(self, vcf: CFile, moves: Moves, split: Split, pedits) -> Outcome:
-        cf, code, data = self.cf, self.code, self.cf.data
+    def edits(self, vcf: CFile, moves: Selection, split: Split, pedits) -> Outcome:
+        cf, code = self.cf, self.code
         vdata = vcf.data
         moved_names = {n for it in moves.move for n in item_names(vcf, it)}
         # Original items that go: moved ones, shared ones (to snapshot.h), and the
@@ -550,23 +480,15 @@ class _Extraction:
                       if not (e.start <= code.init.start < e.end)]
         snap_edits.append(replace(SNAPSHOT_C, code.init.lead_start, code.init.end,
                                   split.snapshot_text, self.rule))
-        # ipc.c: license, cdefs, includes, moved items.
-        ipc = licence_block(data)
-        m = re.search(rb"^#include[ \t]*<sys/cdefs\.h>[^\n]*\n", data, re.M)
-        f = re.search(rb"^__FBSDID\([^\n]*\n", data, re.M)
-        if m or f:
-            ipc += b"\n" + (m.group(0) if m else b"") + (f.group(0) if f else b"")
+        # ipc.c: the move operation's new file (licence, cdefs, includes, moved items).
         extra = ['"ipc.h"']
         shared_names = {n for it in moves.share for n in item_names(vcf, it)}
         used_by_moved = set()
         for it in moves.move:
             used_by_moved |= item_uses(vcf, it)
-        if used_by_moved & (shared_names | set(EXPORTED)) or any(
-                inc == '"snapshot.h"' for inc in moves.includes):
+        if used_by_moved & (shared_names | set(EXPORTED)) or '"snapshot.h"' in moves.includes:
             extra.append('"snapshot.h"')
-        includes = [i for i in moves.includes if i != "<sys/cdefs.h>"]
-        ipc += b"\n" + include_block(cf, includes, extra)
-        ipc += join_items(vdata, moves.move)
+        ipc = new_file_text(cf, moves.includes, extra, join_items(vdata, moves.move))
         header = self.header_edits(vcf, moves, moved_names)
         if isinstance(header, str):
             return Conflict(header)
@@ -579,7 +501,7 @@ class _Extraction:
             reason += f"; shares {', '.join(it.name for it in moves.share)} through snapshot.h"
         return Edits(changes, reason)
 
-    def header_edits(self, vcf: CFile, moves: Moves, moved_names: set[str]):
+    def header_edits(self, vcf: CFile, moves: Selection, moved_names: set[str]):
         tree, code = self.tree, self.code
         h = tree.view(SNAPSHOT_H, CFile)
         if h is None:
