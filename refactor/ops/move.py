@@ -31,7 +31,14 @@ from refactor.c.protos import (
     prototype_from,
 )
 from refactor.c.semantic import parse_configs
-from refactor.c.spans import cdefs_lines, delete_items, join_items, licence_block, uses_between
+from refactor.c.spans import (
+    cdefs_lines,
+    delete_items,
+    join_items,
+    licence_block,
+    splice,
+    uses_between,
+)
 from refactor.edits import Edit, NewFile, insert
 from refactor.errors import UsageError
 from refactor.ops import Operation, register
@@ -108,6 +115,11 @@ def select(tree: Tree, cf: CFile, names: list[str], configs, include_dirs) -> Se
         return f"{under_if[0]} is defined only under an #if in {cf.path}; cannot move it whole"
     move = sorted({it.index for n in move_names for it in tops.get(n, ())})
     share = sorted({it.index for n in share_names for it in tops.get(n, ())} - set(move))
+    # style(9): <sys/types.h> or <sys/param.h> comes first and is kept with the code.
+    base = next((i.name for i in cf.includes() if i.parent is None
+                 and i.name in ("<sys/param.h>", "<sys/types.h>")), None)
+    if base is not None and base not in includes:
+        includes.append(base)
     return Selection([cf.items[i] for i in move], [cf.items[i] for i in share],
                      [i for i in includes if i != "<sys/cdefs.h>"], called_back, how)
 
@@ -283,6 +295,10 @@ class _Planner:
         crossing += [(it, self.source) for it in exported if it.kind == "function"]
         # Non-static staying functions the moved code calls, that no header declares.
         crossing += [(it, self.source) for it in self.undeclared_externals()]
+        # The source's own prototypes of those functions become the header's.
+        crossing_names = {it.name for it, _ in crossing}
+        self.protos = {it.name: it for it in sel.move if it.kind == "declaration"
+                       and not it.is_definition and it.name in crossing_names}
         changes: list[Edit] = []
         changes += delete_items(src, sorted(sel.move + shared_types, key=lambda i: i.start),
                                 self.source, self.rule)
@@ -291,7 +307,8 @@ class _Planner:
         # Moved functions called from the source lose `static` (definition and prototypes).
         unstatic = [(e.start, e.end, e.text) for it, where in crossing if where == self.dest
                     for e in drop_static(src, self.source, it.name, self.rule)]
-        moved_text = join_items(src.data, sel.move, unstatic)
+        kept = [it for it in sel.move if it not in self.protos.values()]
+        moved_text = join_items(src.data, kept, unstatic)
         need_header = bool(crossing or shared_types)
         hdr_edits = self.header_changes(crossing, shared_types) if need_header else []
         if isinstance(hdr_edits, str):
@@ -359,7 +376,7 @@ class _Planner:
             edits: list[Edit] = []
             protos = function_prototypes(h)
             style = h.data[protos[-1].start : protos[-1].end] if protos else b""
-            text = b"".join(prototype_from(src, it, style) for it, _ in crossing
+            text = b"".join(self.prototype(it, style) for it, _ in crossing
                             if it.name not in declared)
             if text:
                 at = protos[-1].end if protos else header_anchor(h)
@@ -375,7 +392,10 @@ class _Planner:
             return edits
         model = self.model_header()
         types = b"".join(src.data[it.lead_start : it.end] for it in shared)
-        protos_text = b"".join(prototype_from(src, it, b"") for it, _ in crossing)
+        model_protos = function_prototypes(model) if model is not None else []
+        style = model.data[model_protos[-1].start : model_protos[-1].end] if model_protos \
+            else b"void\tf("
+        protos_text = b"".join(self.prototype(it, style) for it, _ in crossing)
         body = types + (b"\n" if types and protos_text else b"") + protos_text
         if model is not None:
             return [NewFile(path, new_header(model, path, body), self.rule)]
@@ -383,6 +403,16 @@ class _Planner:
         text = (licence_block(src.data) + b"\n#ifndef _" + guard + b"_\n#define\t_" + guard +
                 b"_\n\n" + body + b"\n#endif\n")
         return [NewFile(path, text, self.rule)]
+
+    def prototype(self, fn: Item, style: bytes) -> bytes:
+        """fn's prototype for the header: the source's own (less `static`), else one made
+        from the definition in the header's style."""
+        own = self.protos.get(fn.name)
+        if own is None:
+            return prototype_from(self.src, fn, style)
+        cut = [(e.start, e.end, e.text) for e in drop_static(self.src, "", fn.name, "")]
+        text = splice(self.src.data, own.lead_start, own.end, cut)
+        return text if text.endswith(b"\n") else text + b"\n"
 
     def model_header(self) -> CFile | None:
         """The source's own header (foo.h for foo.c), else the first quoted one it includes."""
