@@ -93,10 +93,15 @@ def test_not_applicable_and_bad_options():
 
 
 @pytest.mark.skipif(not zig_available(), reason="ziglang is not installed")
-def test_moved_tree_compiles_in_both_configurations(tmp_path):
-    """Done-when: the move plus the Makefile's new SRCS word build under `cross`."""
-    op, before, _ = load_op_case("move")
-    srcs = make({"op": "makefile-srcs", "makefile": f"{TOYD}/Makefile", "add": ["report.c"]})
+@pytest.mark.parametrize("case, prog, new, option", [
+    ("move", TOYD, "report.c", "TOYD_STATS"),
+    ("move@prototypes", "usr.bin/hello", "greet.c", "HELLO_LOUD"),
+])
+def test_moved_tree_compiles_in_both_configurations(tmp_path, case, prog, new, option):
+    """Done-when: the move plus the Makefile's new SRCS word build under `cross`, with
+    the option's block of the Makefile in and out."""
+    op, before, _ = load_op_case(case)
+    srcs = make({"op": "makefile-srcs", "makefile": f"{prog}/Makefile", "add": [new]})
     plan = plan_dir([op, srcs], before)
     assert not plan.conflicts
     after = write(tmp_path / "after", final_files(plan, before))
@@ -105,7 +110,7 @@ def test_moved_tree_compiles_in_both_configurations(tmp_path):
                             tmp_path / "logs")
     log = Path(result.log).read_text()
     assert result.verdict == "pass", log[-3000:]
-    assert "# configurations: default, TOYD_STATS=no" in log
-    for config in ("default", "TOYD_STATS=no"):
-        assert f"## after [{config}] {TOYD}/report.c: exit 0" in log
-        assert f"## after [{config}] {TOYD}/toyd.c: exit 0" in log
+    assert f"# configurations: default, {option}=no" in log
+    for config in ("default", f"{option}=no"):
+        for unit in (new, prog.rsplit("/", 1)[1] + ".c"):
+            assert f"## after [{config}] {prog}/{unit}: exit 0" in log
