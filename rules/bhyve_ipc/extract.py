@@ -43,6 +43,7 @@ from refactor.ops.export import Export, ExportOptions
 from refactor.ops.move import Selection, new_file_text, select
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
 from refactor.tree import Tree
+from refactor_rules.bhyve_ipc._load import Preset
 
 BHYVE = "usr.sbin/bhyve"
 SNAPSHOT_C = f"{BHYVE}/snapshot.c"
@@ -548,7 +549,7 @@ class _Extraction:
 # ----- rule: vm-checkpoint-export -------------------------------------------------------
 
 
-class VmCheckpointExport(Export):
+class VmCheckpointExport(Preset, Export):
     """Make vm_checkpoint() non-static and declare it in snapshot.h.
 
     The socket code that moves to ipc.c calls vm_checkpoint(), which stays in
@@ -569,10 +570,12 @@ class VmCheckpointExport(Export):
     """
 
     id = "vm-checkpoint-export"
+    summary = "make vm_checkpoint() non-static and declare it in snapshot.h"
+    files = (SNAPSHOT_C, SNAPSHOT_H)
 
     def __init__(self) -> None:
         super().__init__(ExportOptions("vm_checkpoint", SNAPSHOT_C, SNAPSHOT_H), id=self.id)
-        self.summary = "make vm_checkpoint() non-static and declare it in snapshot.h"
+        self.summary = type(self).summary
 
     def not_applicable(self, tree: Tree, cf: CFile) -> Outcome | None:
         fn = cf.function("vm_checkpoint")
