@@ -7,13 +7,12 @@ conflicts or a build-test fails, 2 bad usage or bad input.  Errors are one line.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from pathlib import Path
 
 from refactor import __version__
 from refactor.errors import RefactorError
+from refactor.output import default_out, dump_json  # noqa: F401 - the old home of both
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,12 +99,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"refactor: internal error: {type(exc).__name__}: {exc} "
               f"(set REFACTOR_DEBUG=1 for details)", file=sys.stderr)
         return 1
-
-
-def dump_json(data) -> None:
-    json.dump(data, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-
-
-def default_out(recipe: str) -> Path:
-    return Path("refactor-out") / recipe

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from refactor import gitutil
-from refactor.cli import default_out, dump_json
 from refactor.emit import check_branch_free, emit, prepare_out, write_report
 from refactor.errors import UsageError
+from refactor.output import default_out, dump_json
 from refactor.plan import Plan, plan_recipe
 from refactor.recipe import find_rule, get_recipe, recipes
 from refactor.report import Progress, plan_json, status_table, step_diff, use_colour

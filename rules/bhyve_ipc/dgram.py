@@ -23,11 +23,11 @@ from refactor.c.nodes import (
     walk,
 )
 from refactor.c.nodes import node_text as text
-from refactor.c.rename import rename_by_kind
 from refactor.c.spans import delete_span, inside
 from refactor.c.statements import delete_declarator, delete_statement, drop_argument
 from refactor.edits import Edit, insert, replace
-from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
+from refactor.ops.rename import Rename, RenameOptions
+from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule, Status
 from refactor.tree import Tree
 from refactor_rules.bhyve_ipc.messages import (
     BHYVECTL_C,
@@ -371,9 +371,9 @@ class IpcHShared(Rule):
 class MaxSnapshotFilename(Rule):
     """Rename MAX_SNAPSHOT_VMNAME to MAX_SNAPSHOT_FILENAME: it bounds a file name.
 
-    Every identifier in the C files the recipe knows, in all #if branches --
-    except the message types still in vmmapi.h, which ipc-h-shared moves and
-    renames in the same commit.
+    The rename operation over the C files the recipe knows (every
+    identifier, in all #if branches), less the message types still in
+    vmmapi.h, which ipc-h-shared moves and renames in the same commit.
 
     Already applied when MAX_SNAPSHOT_FILENAME is defined and the old name is
     used nowhere; not applicable when neither name exists any more.
@@ -384,26 +384,23 @@ class MaxSnapshotFilename(Rule):
     files = C_FILES
 
     def plan(self, tree: Tree) -> Outcome:
-        edits: list[Edit] = []
-        defined = False
-        for path in C_FILES:
-            cf = tree.view(path, CFile)
-            if cf is None:
-                continue
-            defined |= NEW_FILENAME in cf.macros() or OLD_FILENAME in cf.macros()
-            skip = []
-            if path == VMMAPI_H and defined_tag(cf, MSG_STRUCT, "struct") is not None \
-                    and tree.exists(IPC_H):
-                skip = [(it.full_start, it.full_end) for it in _message_items(cf)]
-            edits += rename_by_kind(cf, path, {(OLD_FILENAME, "macro"): NEW_FILENAME,
-                                              (OLD_FILENAME, "ordinary"): NEW_FILENAME},
-                                   self.id, skip=skip)
-        if edits:
-            return Edits(edits, f"renames {len(edits)} uses of {OLD_FILENAME}")
-        if not defined:
-            return NotApplicable(f"neither {OLD_FILENAME} nor {NEW_FILENAME} exists: "
-                                 "snapshot requests no longer carry a fixed-size name")
-        return AlreadyApplied(f"{OLD_FILENAME} is used nowhere any more")
+        paths = tuple(p for p in C_FILES if tree.exists(p))
+        op = Rename(RenameOptions(OLD_FILENAME, NEW_FILENAME, paths, "any"), id=self.id)
+        outcome = op.plan(tree)
+        vm = tree.view(VMMAPI_H, CFile)
+        if outcome.status == Status.APPLIED and vm is not None and tree.exists(IPC_H) \
+                and defined_tag(vm, MSG_STRUCT, "struct") is not None:
+            skip = [(it.full_start, it.full_end) for it in _message_items(vm)]
+            outcome.changes = [e for e in outcome.changes if not (
+                e.path == VMMAPI_H and inside(e.start, skip))]
+        if outcome.status == Status.APPLIED and not outcome.changes:
+            return AlreadyApplied(f"{OLD_FILENAME} is left only in the types ipc-h-shared moves")
+        if outcome.status == Status.APPLIED:
+            outcome.reason = f"renames {len(outcome.changes)} uses of {OLD_FILENAME}"
+        elif outcome.status == Status.NOT_APPLICABLE:
+            outcome.reason = (f"neither {OLD_FILENAME} nor {NEW_FILENAME} exists: "
+                              "snapshot requests no longer carry a fixed-size name")
+        return outcome
 
 
 class MaxVmnameVmmapi(Rule):
