@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from refactor.c.closure import item_names, item_uses, macro_used
+from refactor.c.includes import add_include
 from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import (
     callee_names,
@@ -645,7 +646,7 @@ class BhyverunInitIpc(Rule):
                 at = line_start(data, top.start_byte)
                 indent = data[at : top.start_byte]
                 changes.append(insert(BHYVERUN_C, at, indent + b"init_snapshot();\n\n", self.id))
-        inc = self.include_edit(cf)
+        inc = add_include(cf, BHYVERUN_C, '"ipc.h"', self.id, near='"snapshot.h"')
         if isinstance(inc, str):
             return Conflict(inc)
         if inc is not None:
@@ -680,20 +681,6 @@ class BhyverunInitIpc(Rule):
             f"{BHYVERUN_C} calls init_checkpoint_thread(), but {SNAPSHOT_C} defines no "
             f"init_checkpoint_thread() and upstream's {IPC_C} {starter}: that call needs a "
             "person, since this recipe's init_ipc() does not exist in this tree")
-
-    def include_edit(self, cf: CFile) -> Edit | None | str:
-        incs = cf.includes()
-        if any(i.name == '"ipc.h"' for i in incs):
-            return None
-        snap = next((i for i in incs if i.name == '"snapshot.h"'), None)
-        if snap is None:
-            return f'{BHYVERUN_C} does not include "snapshot.h"; cannot place "ipc.h" next to it'
-        sibs = [i for i in incs if i.parent is snap.parent and i.name.startswith('"')]
-        after = [i for i in sibs if i.name > '"ipc.h"']
-        text = b'#include "ipc.h"\n'
-        if after:
-            return insert(BHYVERUN_C, after[0].lead_start, text, self.id)
-        return insert(BHYVERUN_C, sibs[-1].end, text, self.id)
 
 
 # ----- rule: ipc-drop-mkdir -------------------------------------------------------------

@@ -158,8 +158,7 @@ def test_spring_2021_moves_handle_message(work):
 
 def test_2025_has_ipc_c_already():
     tree = Tree.from_dir(TREES / "bhyve-2025")
-    if not tree.exists(extract.IPC_C):
-        pytest.skip("bhyve-2025 fixture has no ipc.c yet")
+    assert tree.exists(extract.IPC_C)
     out = IpcExtract().plan(tree)
     assert out.status == Status.ALREADY_APPLIED and "ipc.c" in out.reason
     assert out.changes == []
