@@ -122,10 +122,12 @@ def unknown_includes(tree: Tree, cf: CFile, include_dirs: Iterable[str]) -> list
 
 
 def includes_declaring(tree: Tree, cf: CFile, names: set[str], local: set[str],
-                       include_dirs: Iterable[str]) -> list[str]:
+                       include_dirs: Iterable[str], all_system_when_unsure: bool = False
+                       ) -> list[str]:
     """Which of cf's includes declare `names` (lossless: tree headers by their items,
     system ones by name).  `local` is what cf itself defines.  When some name is
-    declared nowhere known, the includes nothing is known about are kept too."""
+    declared nowhere known, the includes nothing is known about are kept too (and,
+    with all_system_when_unsure, every <...> include: one of them declares it)."""
     dirs = list(include_dirs)
     names = names | {n.split(" ")[-1] for n in names}
     out: list[str] = []
@@ -141,6 +143,8 @@ def includes_declaring(tree: Tree, cf: CFile, names: set[str], local: set[str],
             out.append(inc.name)
     if names - attributed - LANGUAGE_WORDS:
         out += [u for u in unknown if u not in out]
+        if all_system_when_unsure:
+            out += [i.name for i in cf.includes() if i.name.startswith("<") and i.name not in out]
     return out
 
 

@@ -6,7 +6,7 @@ import re
 
 from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import is_function_declaration, storage_static
-from refactor.c.spans import licence_block
+from refactor.c.spans import delete_items, licence_block
 from refactor.edits import Edit, insert, replace
 
 
@@ -155,3 +155,22 @@ def new_header(model: CFile, path: str, body: bytes, forward_from: CFile | None 
             fwd += src.data[it.start : it.end]
     text = (fwd + b"\n" if fwd else b"") + body
     return licence_block(data) + b"\n" + g_if + g_def + b"\n" + text + b"\n" + g_end
+
+
+def take_prototypes(h: CFile, path: str, names: list[str], rule: str
+                    ) -> tuple[list[Edit], bytes]:
+    """Prototypes of `names` cut out of header h: the edits, and their text (with their
+    comments) in the order of `names`, for another header."""
+    protos = {it.name: it for it in h.items if it.kind == "declaration"
+              and not it.is_definition and it.name in names}
+    edits = delete_items(h, sorted(protos.values(), key=lambda i: i.start), path, rule)
+    return edits, b"".join(h.data[protos[n].lead_start : protos[n].end]
+                           for n in names if n in protos)
+
+
+def add_definitions(h: CFile, path: str, text: bytes, what: str, rule: str) -> Edit | str:
+    """Macros or types (text) into a header, after its guard and includes."""
+    anchor = header_anchor(h)
+    if anchor is None:
+        return f"{path} has no include guard to put {what} in"
+    return insert(path, anchor, text + b"\n", rule)

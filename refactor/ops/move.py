@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from refactor.c.closure import (
@@ -24,11 +25,13 @@ from refactor.c.includes import (
 )
 from refactor.c.lossless import CFile, Item
 from refactor.c.protos import (
+    add_definitions,
     drop_static,
     function_prototypes,
     header_anchor,
     new_header,
     prototype_from,
+    take_prototypes,
 )
 from refactor.c.semantic import parse_configs
 from refactor.c.spans import (
@@ -82,9 +85,11 @@ class Selection:
     how: str                    # "semantic" or "lossless"
 
 
-def select(tree: Tree, cf: CFile, names: list[str], configs, include_dirs) -> Selection | str:
+def select(tree: Tree, cf: CFile, names: list[str], configs, include_dirs,
+           all_system_when_unsure: bool = True) -> Selection | str:
     """The dependency closure of `names` in cf: semantic when the file parses in some
-    configuration, else the same closure on the lossless view."""
+    configuration, else the same closure on the lossless view (which, when it cannot
+    tell where a name is declared, keeps every <...> include unless told not to)."""
     tops: dict[str, list[Item]] = {}
     for it in toplevel_items(cf):
         for n in item_names(cf, it):
@@ -107,7 +112,8 @@ def select(tree: Tree, cf: CFile, names: list[str], configs, include_dirs) -> Se
         called_back = [n for n in names if n in used_by_staying]
         used = set().union(*(item_uses(cf, cf.items[i]) for i in mv)) if mv else set()
         local = {n for it in cf.items for n in item_names(cf, it)}
-        includes = includes_declaring(tree, cf, used, local, include_dirs)
+        includes = includes_declaring(tree, cf, used, local, include_dirs,
+                                      all_system_when_unsure)
         how = "lossless"
     under_if = sorted(n for n in move_names | share_names if n not in tops
                       and not n.startswith(("struct ", "union ", "enum ")))
@@ -217,7 +223,10 @@ class Move(Operation):
         return f"move {', '.join(o.names)} from {o.source} to {o.dest}"
 
     def paths(self) -> tuple[str, ...]:
-        return (norm(self.options.source), norm(self.options.dest), self.header_path())
+        # The source's directory too: its files that call a moved function get the header.
+        source = norm(self.options.source)
+        return (source, norm(self.options.dest), self.header_path(),
+                posixpath.dirname(source) or ".")
 
     def header_path(self) -> str:
         o = self.options
@@ -309,19 +318,21 @@ class _Planner:
                     for e in drop_static(src, self.source, it.name, self.rule)]
         kept = [it for it in sel.move if it not in self.protos.values()]
         moved_text = join_items(src.data, kept, unstatic)
-        need_header = bool(crossing or shared_types)
+        cuts, self.carried, carried_names = self.carry_prototypes()
+        crossing = [(it, where) for it, where in crossing if it.name not in carried_names]
+        need_header = bool(crossing or shared_types or carried_names)
         hdr_edits = self.header_changes(crossing, shared_types) if need_header else []
         if isinstance(hdr_edits, str):
             return Conflict(hdr_edits)
-        changes += hdr_edits
+        changes += cuts + hdr_edits + self.caller_includes(carried_names)
         extra = [quoted(self.dest, self.header)] if need_header else []
-        extra += self.own_headers()
         if self.dst is None:
             changes.append(NewFile(self.dest, new_file_text(src, sel.includes, extra,
                                                             moved_text), self.rule))
         else:
             changes += self.existing_dest(extra, moved_text)
-        if any(where == self.dest for _, where in crossing) or shared_types:
+        if any(where == self.dest for _, where in crossing) or shared_types or \
+                carried_names & set(sel.called_back):
             inc = add_include(src, self.source, quoted(self.source, self.header), self.rule)
             if isinstance(inc, str):
                 return Conflict(inc)
@@ -352,19 +363,38 @@ class _Planner:
                 out.append(it)
         return out
 
-    def own_headers(self) -> list[str]:
-        """Headers of the source declaring moved extern functions: the new home includes them."""
-        out = []
-        names = {it.name for it in self.sel.move
-                 if it.kind == "function" and it.storage != "static"}
+    def carry_prototypes(self) -> tuple[list[Edit], bytes, set[str]]:
+        """Prototypes of moved extern functions in the source's own headers: cut there,
+        for the header.  Returns the cuts, their text and the names carried."""
+        names = [it.name for it in self.sel.move if it.kind == "function"
+                 and it.is_definition and it.storage != "static"]
+        edits: list[Edit] = []
+        text, carried = b"", set()
         for inc in self.src.includes():
-            if not inc.name.startswith('"') or inc.name in self.sel.includes:
+            path = resolve_include(self.tree, inc.name, self.source) \
+                if inc.name.startswith('"') else None
+            h = self.tree.view(path, CFile) if path and path != self.header else None
+            if h is None:
                 continue
-            path = resolve_include(self.tree, inc.name, self.source,
-                                   self.op.options.include_dirs)
-            if path is not None and path != self.header and \
-                    names & header_provides(self.tree, path):
-                out.append(quoted(self.dest, path))
+            cut, got = take_prototypes(h, path, names, self.rule)
+            edits += cut
+            text += got
+            carried |= {n for n in names if h.items_named(n, "declaration")}
+        return edits, text, carried
+
+    def caller_includes(self, names: set[str]) -> list[Edit]:
+        """`#include` of the header in the other files of the source's directory that
+        call a function whose prototype moved there."""
+        folder = posixpath.dirname(self.source)
+        out: list[Edit] = []
+        for f in self.tree.list(folder):
+            if f in (self.source, self.dest, self.header) or not f.endswith((".c", ".h")):
+                continue
+            cf = self.tree.view(f, CFile)
+            if cf is not None and any(cf.idents(n, "ordinary") for n in names):
+                inc = add_include(cf, f, quoted(f, self.header), self.rule)
+                if isinstance(inc, Edit):
+                    out.append(inc)
         return out
 
     def header_changes(self, crossing: list[tuple[Item, str]],
@@ -376,27 +406,28 @@ class _Planner:
             edits: list[Edit] = []
             protos = function_prototypes(h)
             style = h.data[protos[-1].start : protos[-1].end] if protos else b""
-            text = b"".join(self.prototype(it, style) for it, _ in crossing
-                            if it.name not in declared)
+            text = self.carried + b"".join(self.prototype(it, style) for it, _ in crossing
+                                           if it.name not in declared)
             if text:
                 at = protos[-1].end if protos else header_anchor(h)
                 if at is None:
                     return f"{path} has no include guard or prototype to add to"
                 edits.append(insert(path, at, text if protos else text + b"\n", self.rule))
             if shared:
-                anchor = header_anchor(h)
-                if anchor is None:
-                    return f"{path} has no include guard to put {shared[0].name} in"
                 body = b"".join(src.data[it.lead_start : it.end] for it in shared)
-                edits.append(insert(path, anchor, body + b"\n", self.rule))
+                add = add_definitions(h, path, body, shared[0].name, self.rule)
+                if isinstance(add, str):
+                    return add
+                edits.append(add)
             return edits
         model = self.model_header()
         types = b"".join(src.data[it.lead_start : it.end] for it in shared)
         model_protos = function_prototypes(model) if model is not None else []
         style = model.data[model_protos[-1].start : model_protos[-1].end] if model_protos \
             else b"void\tf("
-        protos_text = b"".join(self.prototype(it, style) for it, _ in crossing)
+        protos_text = self.carried + b"".join(self.prototype(it, style) for it, _ in crossing)
         body = types + (b"\n" if types and protos_text else b"") + protos_text
+        body = forward_declarations(body) + body
         if model is not None:
             return [NewFile(path, new_header(model, path, body), self.rule)]
         guard = posixpath.basename(path).upper().replace(".", "_").encode()
@@ -448,3 +479,12 @@ class _Planner:
         tail = b"" if data.endswith(b"\n") or not data else b"\n"
         edits.append(insert(self.dest, len(data), tail + moved_text, self.rule))
         return edits
+
+
+def forward_declarations(body: bytes) -> bytes:
+    """`struct x;` lines for the tags a new header's prototypes name but do not define,
+    so that the header compiles whatever is included before it."""
+    defined = set(re.findall(rb"\bstruct\s+(\w+)\s*\{", body))
+    used = dict.fromkeys(re.findall(rb"\bstruct\s+(\w+)\s*\*", body))
+    tags = [t for t in used if t not in defined]
+    return b"".join(b"struct " + t + b";\n" for t in tags) + (b"\n" if tags else b"")

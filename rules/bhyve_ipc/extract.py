@@ -24,7 +24,12 @@ from refactor.c.nodes import (
     statement_of,
     walk,
 )
-from refactor.c.protos import header_anchor, new_header, proto_style
+from refactor.c.protos import (
+    add_definitions,
+    new_header,
+    proto_style,
+    take_prototypes,
+)
 from refactor.c.spans import (
     delete_items,
     has_blank_line,
@@ -446,7 +451,8 @@ class _Extraction:
         return self.edits(vcf, moves, split, pedits)
 
     def closure(self, vcf: CFile, requested: list[str]) -> Selection | str:
-        sel = select(self.tree, vcf, requested, SNAPSHOT_CONFIGS, INCLUDE_DIRS)
+        sel = select(self.tree, vcf, requested, SNAPSHOT_CONFIGS, INCLUDE_DIRS,
+                     all_system_when_unsure=False)
         if isinstance(sel, str):
             return sel
         for it in sel.share:
@@ -510,22 +516,19 @@ class _Extraction:
             return f"{SNAPSHOT_H} does not exist"
         hdata = h.data
         moved_fns = [it.name for it in moves.move if it.kind == "function"]
-        protos = {it.name: it for it in h.items if it.kind == "declaration"
-                  and not it.is_definition and it.name in moved_fns + [code.init.name]}
-        edits: list[Edit] = []
-        init_proto = protos.get(code.init.name)
-        doomed = [it for name, it in protos.items() if name != code.init.name]
-        doomed.sort(key=lambda i: i.start)
-        edits += delete_items(h, doomed, SNAPSHOT_H, self.rule)
+        # The moved functions' prototypes go to ipc.h, init_ipc()'s last.
+        edits, ipc_protos = take_prototypes(h, SNAPSHOT_H, moved_fns, self.rule)
+        init_proto = next((it for it in reversed(h.items) if it.kind == "declaration"
+                           and not it.is_definition and it.name == code.init.name), None)
         if init_proto is not None:
             name_at = hdata.index(code.init.name.encode(), init_proto.start)
             line = hdata[init_proto.start : init_proto.end]
             new = proto_style(line, "void", "init_snapshot(void)")
             edits.append(replace(SNAPSHOT_H, init_proto.start, init_proto.end, new, self.rule))
-            ipc_init = hdata[init_proto.start : name_at] + b"init_ipc" + hdata[
+            ipc_protos += hdata[init_proto.start : name_at] + b"init_ipc" + hdata[
                 name_at + len(code.init.name) : init_proto.end]
         else:
-            ipc_init = b"int init_ipc(struct vmctx *ctx);\n"
+            ipc_protos += b"int init_ipc(struct vmctx *ctx);\n"
             last = [it for it in h.items if it.kind == "declaration" and not it.is_definition]
             if not last:
                 return f"{SNAPSHOT_H} declares no functions; cannot place init_snapshot()"
@@ -533,18 +536,12 @@ class _Extraction:
                                 self.rule))
         # Shared macros and types: verbatim into snapshot.h, after its includes.
         if moves.share:
-            text = b"".join(self.cf_text_of(vcf, it) for it in moves.share)
-            anchor = header_anchor(h)
-            if anchor is None:
-                return f"{SNAPSHOT_H} has no include guard to put {moves.share[0].name} in"
-            edits.append(insert(SNAPSHOT_H, anchor, text + b"\n", self.rule))
-        ipc_protos = b"".join(hdata[protos[n].lead_start : protos[n].end]
-                              for n in moved_fns if n in protos) + ipc_init
+            text = b"".join(vcf.data[it.lead_start : it.end] for it in moves.share)
+            add = add_definitions(h, SNAPSHOT_H, text, moves.share[0].name, self.rule)
+            if isinstance(add, str):
+                return add
+            edits.append(add)
         return edits, new_header(h, IPC_H, ipc_protos)
-
-    @staticmethod
-    def cf_text_of(vcf: CFile, it: Item) -> bytes:
-        return vcf.data[it.lead_start : it.end]
 
 
 # ----- rule: vm-checkpoint-export -------------------------------------------------------

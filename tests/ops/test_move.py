@@ -93,11 +93,13 @@ def test_not_applicable_and_bad_options():
 
 
 @pytest.mark.skipif(not zig_available(), reason="ziglang is not installed")
-@pytest.mark.parametrize("case, prog, new, option", [
-    ("move", TOYD, "report.c", "TOYD_STATS"),
-    ("move@prototypes", "usr.bin/hello", "greet.c", "HELLO_LOUD"),
+@pytest.mark.parametrize("case, prog, new, option, units", [
+    ("move", TOYD, "report.c", "TOYD_STATS", ["toyd.c"]),
+    ("move@prototypes", "usr.bin/hello", "greet.c", "HELLO_LOUD", ["hello.c"]),
+    # An extern function: its prototype moves to print.h, which main.c now includes.
+    ("move@extern", "usr.sbin/statd", "print.c", "STATD_JSON", ["main.c", "stats.c"]),
 ])
-def test_moved_tree_compiles_in_both_configurations(tmp_path, case, prog, new, option):
+def test_moved_tree_compiles_in_both_configurations(tmp_path, case, prog, new, option, units):
     """Done-when: the move plus the Makefile's new SRCS word build under `cross`, with
     the option's block of the Makefile in and out."""
     op, before, _ = load_op_case(case)
@@ -112,5 +114,5 @@ def test_moved_tree_compiles_in_both_configurations(tmp_path, case, prog, new, o
     assert result.verdict == "pass", log[-3000:]
     assert f"# configurations: default, {option}=no" in log
     for config in ("default", f"{option}=no"):
-        for unit in (new, prog.rsplit("/", 1)[1] + ".c"):
+        for unit in (new, *units):
             assert f"## after [{config}] {prog}/{unit}: exit 0" in log
