@@ -34,14 +34,7 @@ def _select(p: argparse.ArgumentParser) -> None:
                    help="apply only this rule (repeatable)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="refactor", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"refactor {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    p = sub.add_parser("apply", help="carry out a recipe: branch, patch series, report")
-    _common(p)
-    _select(p)
+def _apply_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="output folder (default ./refactor-out/<recipe>/)")
     p.add_argument("--branch", help="branch to create (default refactor/<recipe>)")
     p.add_argument("--build", default="auto",
@@ -50,6 +43,45 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the changed files into a plain (non-git) tree")
     p.add_argument("--allow-dirty", action="store_true",
                    help="go on when files the recipe touches have uncommitted changes")
+
+
+def _operation(p: argparse.ArgumentParser) -> None:
+    """One operation as a one-commit recipe: apply's options, or --dry-run for plan's output."""
+    p.add_argument("--tree", default="/usr/src", help="source tree (default /usr/src)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the plan and the diff, like `refactor plan`; write nothing")
+    _apply_options(p)
+    p.set_defaults(skip=[], only=[])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="refactor", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"refactor {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("apply", help="carry out a recipe: branch, patch series, report")
+    _common(p)
+    _select(p)
+    _apply_options(p)
+
+    p = sub.add_parser("rename", help="rename a C identifier across files and directories")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--path", action="append", default=[], metavar="P",
+                   help="file or directory, relative to the tree (repeatable; default: all)")
+    p.add_argument("--kind", default="any",
+                   choices=("function", "variable", "type", "tag", "field", "macro", "any"))
+    p.add_argument("--comments", action="store_true", help="rename in comments too")
+    _operation(p)
+
+    p = sub.add_parser("move", help="move top-level C items into another file")
+    p.add_argument("names", nargs="+", metavar="NAME")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE")
+    p.add_argument("--to", dest="dest", required=True, metavar="FILE")
+    p.add_argument("--header", default="", metavar="H",
+                   help="header for the prototypes of what is now called across files")
+    _operation(p)
 
     p = sub.add_parser("plan", help="dry run: each rule's status and the diff; writes nothing")
     _common(p)

@@ -9,16 +9,17 @@ from pathlib import Path
 from refactor import gitutil
 from refactor.emit import check_branch_free, emit, prepare_out, write_report
 from refactor.errors import UsageError
+from refactor.ops.cli import name_steps, op_recipe
 from refactor.output import default_out, dump_json
 from refactor.plan import Plan, plan_recipe
-from refactor.recipe import find_rule, get_recipe, recipes
+from refactor.recipe import Recipe, find_rule, get_recipe, recipes
 from refactor.report import Progress, plan_json, status_table, step_diff, use_colour
 from refactor.target import check_anchors, dirty_paths, open_target
 
 
-def _planned(args) -> tuple:
+def _planned(args, recipe: Recipe | None = None) -> tuple:
     gitutil.require_git()
-    recipe = get_recipe(args.recipe)
+    recipe = recipe or get_recipe(args.recipe)
     target = open_target(args.tree)
     check_anchors(target, recipe)
     progress = Progress()
@@ -27,6 +28,7 @@ def _planned(args) -> tuple:
                            progress=progress)
     finally:
         progress.done()
+    name_steps(plan)
     return recipe, target, plan
 
 
@@ -55,13 +57,16 @@ def check_strategy(name: str, option: str = "--build") -> None:
         raise UsageError(f"{option} {name}: {exc}") from None
 
 
-def cmd_apply(args) -> int:
+def cmd_apply(args, recipe: Recipe | None = None) -> int:
     # Absolute: git runs inside the tree, and must not write the series there.
-    name = Path(args.recipe).stem if args.recipe.endswith(".toml") else args.recipe
+    if recipe is not None:
+        name = recipe.name
+    else:
+        name = Path(args.recipe).stem if args.recipe.endswith(".toml") else args.recipe
     out = (Path(args.out) if args.out else default_out(name)).absolute()
     check_out_writable(out)
     check_strategy(args.build)
-    recipe, target, plan = _planned(args)
+    recipe, target, plan = _planned(args, recipe)
     colour = use_colour(sys.stdout) and not args.json
 
     if plan.conflicts:
@@ -140,8 +145,8 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
     }
 
 
-def cmd_plan(args) -> int:
-    _, _, plan = _planned(args)
+def cmd_plan(args, recipe: Recipe | None = None) -> int:
+    _, _, plan = _planned(args, recipe)
     if args.json:
         data = plan_json(plan)
         data["diffs"] = [step_diff(s) for s in plan.steps]
@@ -156,8 +161,34 @@ def cmd_plan(args) -> int:
     return 1 if plan.conflicts else 0
 
 
+def cmd_rename(args) -> int:
+    options = {"old": args.old, "new": args.new, "paths": args.path or ["."],
+               "kind": args.kind, "comments": args.comments}
+    return _run_op(args, op_recipe("rename", options, f"rename {args.old} to {args.new}"))
+
+
+def cmd_move(args) -> int:
+    options = {"names": args.names, "source": args.source, "dest": args.dest,
+               "header": args.header}
+    return _run_op(args, op_recipe("move", options,
+                                   f"move {', '.join(args.names)} to {args.dest}"))
+
+
+def _run_op(args, recipe: Recipe) -> int:
+    """One operation goes the way of a recipe: `plan` with --dry-run, else `apply`."""
+    return cmd_plan(args, recipe) if args.dry_run else cmd_apply(args, recipe)
+
+
 def cmd_rules(args) -> int:
+    from refactor.ops import all_ops
+
     all_ = recipes()
+    ops = all_ops()
+    if args.id and args.id in ops and args.id not in all_:
+        op = ops[args.id]
+        print(f"{op.op} (operation; in a recipe: op = \"{op.op}\")\n")
+        print(op.doc())
+        return 0
     if args.id:
         if args.id in all_:
             r = all_[args.id]
@@ -183,6 +214,9 @@ def cmd_rules(args) -> int:
             print(f"  step {i}: {step.subject}")
             for rule in step.rules:
                 print(f"    {rule.id:<28} {rule.summary}")
+    print("operations (`refactor rules OP` for options):")
+    for name, op in sorted(ops.items()):
+        print(f"  {name:<30} {op.doc().splitlines()[0]}")
     return 0
 
 

@@ -21,7 +21,7 @@ def expand(tree: Tree, paths: Iterable[str], suffixes: tuple[str, ...] = C_SUFFI
     A path naming a file is taken whatever its suffix; a directory is walked.
     """
     files: dict[str, None] = {}
-    missing = []
+    missing: list[str] = []
     for p in paths:
         root = "" if p == "." else p
         if root and tree.exists(root):

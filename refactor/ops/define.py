@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from refactor.c.lossless import CFile, Item
-from refactor.edits import Edit, insert, replace
+from refactor.edits import Change, Edit, insert, replace
 from refactor.errors import UsageError
 from refactor.ops import Operation, register
 from refactor.rule import AlreadyApplied, Conflict, Edits, Outcome
@@ -74,7 +74,8 @@ class Define(Operation):
             return self._move(tree, cf, defs)
         if not defs:
             return Conflict(f"{path} has no #define {o.name}")
-        edits = [e for it in defs if (e := _set_value(cf, it, o.value or "", self.id))]
+        edits: list[Change] = [e for it in defs
+                               if (e := _set_value(cf, it, o.value or "", self.id))]
         if not edits:
             return AlreadyApplied(f"{o.name} is {o.value} in {path}")
         return Edits(edits, f"sets {o.name} to {o.value} in {path} ({len(edits)} #define)")
@@ -114,6 +115,8 @@ def _set_value(cf: CFile, it: Item, value: str, rule: str) -> Edit | None:
         return replace(cf.path, arg.start_byte, arg.start_byte + len(old), value, rule)
     # `#define NAME` with no value: the blank after #define is reused.
     after = node.child_by_field_name("parameters") or node.child_by_field_name("name")
+    if after is None:
+        return None
     line = cf.data[it.start:after.start_byte]
     sep = "\t" if b"\t" in line else " "
     return insert(cf.path, after.end_byte, sep + value, rule)

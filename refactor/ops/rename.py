@@ -9,6 +9,7 @@ from typing import Literal
 
 from refactor.c.lossless import CFile, Ident
 from refactor.c.rename import rename_edits
+from refactor.edits import Change, Edit
 from refactor.errors import UsageError
 from refactor.ops import Operation, register
 from refactor.ops._paths import C_SUFFIXES, clean, expand
@@ -110,8 +111,13 @@ class Rename(Operation):
             return Conflict(f"{missing[0]} is neither a file nor a directory of the tree")
         kinds = IDENT_KINDS[o.kind]
         old_b, new_b = o.old.encode(), o.new.encode()
-        views = {p: tree.view(p, CFile) for p in files
-                 if old_b in (tree.read(p) or b"") or new_b in (tree.read(p) or b"")}
+        views: dict[str, CFile] = {}
+        for p in files:
+            data = tree.read(p) or b""
+            if old_b in data or new_b in data:
+                cf = tree.view(p, CFile)
+                if cf is not None:
+                    views[p] = cf
         uses = {p: _occurrences(cf, o.old, kinds, o.kind) for p, cf in views.items()}
         uses = {p: u for p, u in uses.items() if u}
 
@@ -127,15 +133,14 @@ class Rename(Operation):
         if clash:
             return Conflict(clash)
 
-        edits = []
+        found: set[Edit] = set()
         for p in sorted(uses):
-            edits.extend(rename_edits(views[p], o.old, o.new, kinds=kinds, rule=self.id,
-                                      in_comments=o.comments, in_strings=o.strings))
-            # A typedef name in a #define body is only an "ordinary" word to the lexer.
-            if o.kind == "type":
-                edits.extend(rename_edits(_DefineBodies(views[p]), o.old, o.new,
-                                          kinds={"ordinary"}, rule=self.id))
-        edits = sorted(set(edits), key=lambda e: (e.path, e.start))
+            found.update(Edit(p, i.start, i.end, new_b, self.id) for i in uses[p])
+            if o.comments or o.strings:  # whole words in comments and strings: no kinds
+                found.update(rename_edits(views[p], o.old, o.new, kinds=(), rule=self.id,
+                                          in_comments=o.comments, in_strings=o.strings))
+        ordered = sorted(found, key=lambda e: (e.path, e.start))
+        edits: list[Change] = list(ordered)
         reason = f"renames {len(edits)} sites in {len(uses)} files"
         left = self._left_behind(tree, files)
         if left:
@@ -172,19 +177,13 @@ class Rename(Operation):
         return seen
 
 
-class _DefineBodies:
-    """A CFile seen through its #define items only, for rename_edits."""
-
-    def __init__(self, cf: CFile) -> None:
-        self.path, self.data = cf.path, cf.data
-        defines = [it.index for it in cf.items if it.kind == "define"]
-        self.identifiers = [i for i in cf.identifiers if i.item in defines]
-
-
 def _occurrences(cf: CFile | None, name: str, kinds: frozenset[str], kind: str) -> list[Ident]:
     if cf is None:
         return []
     found = [i for i in cf.idents(name) if i.kind in kinds]
+    if kind == "macro" and not _declared_as(cf, name) - {"macro"}:
+        # A macro defined in a header is an ordinary word in the files that use it.
+        found += [i for i in cf.idents(name, "ordinary")]
     if kind == "type":
         defines = {it.index for it in cf.items if it.kind == "define"}
         found += [i for i in cf.idents(name, "ordinary") if i.item in defines]

@@ -30,15 +30,9 @@ def outside(before: bytes, after: bytes, edit: Edit) -> None:
 
 
 def rules_module(name: str):
-    """rules/bhyve_ipc/<name>.py, through the installed package when it is there."""
-    try:
-        return importlib.import_module(f"refactor_rules.bhyve_ipc.{name}")
-    except ImportError:
-        path = ROOT / "rules" / "bhyve_ipc" / f"{name}.py"
-        spec = importlib.util.spec_from_file_location(f"_bhyve_ipc_{name}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+    """refactor_rules.bhyve_ipc.<name>, the module the installed recipe registers its rules
+    from (never a copy loaded from a path, whose classes no recipe would know)."""
+    return importlib.import_module(f"refactor_rules.bhyve_ipc.{name}")
 
 
 def run_rule(rule, root: Path) -> tuple[Outcome, dict[str, bytes | None]]:
@@ -58,12 +52,12 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def check_golden_cases(rule) -> list[str]:
-    """Run `rule` on every fixtures/rules/<id>[@case] pair as tests/test_rule_fixtures.py does.
+    """Run `rule` on every fixtures/rules/<id>[@case] pair through tests/harness.py.
 
-    Returns the case names; asserts before -> after byte for byte and that the
-    rule reports already-applied with no change on after/.
+    Returns the case names; the harness asserts before -> after byte for byte
+    through plan_recipe, and that a second run is already-applied with no change.
     """
-    from refactor.rule import Status
+    from harness import check_pair
 
     cases = sorted(
         p for p in RULE_FIXTURES.iterdir()
@@ -71,21 +65,7 @@ def check_golden_cases(rule) -> list[str]:
     )
     assert cases, f"no golden fixture for {rule.id}"
     for case in cases:
-        outcome, changed = run_rule(rule, case / "before")
-        assert outcome.status == Status.APPLIED, (case.name, outcome.reason)
-        result = snapshot(case / "before")
-        for path, data in changed.items():
-            if data is None:
-                result.pop(path, None)
-            else:
-                result[path] = data
-        expected = snapshot(case / "after")
-        assert sorted(result) == sorted(expected), case.name
-        for path in expected:
-            assert result[path] == expected[path], f"{case.name}: {path} differs"
-        again, changed = run_rule(rule, case / "after")
-        assert again.status == Status.ALREADY_APPLIED, (case.name, again.reason)
-        assert changed == {}
+        check_pair(rule, case / "before", case / "after")
     return [c.name for c in cases]
 
 

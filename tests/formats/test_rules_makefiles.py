@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from formats_helpers import TREES, check_golden_cases, rules_module, run_rule
 
 from refactor.rule import Rule, Status
@@ -87,8 +86,6 @@ def test_bhyvectl_equivalent_includes(tmp_path):
 
 def test_on_the_bundled_2021_tree():
     root = TREES / "bhyve-2021"
-    if not (root / BHYVE_MK).is_file() or not (root / BHYVECTL_MK).is_file():
-        pytest.skip("fixtures/trees/bhyve-2021 is not there yet")
     for rule in (makefiles.BhyveMakefileIpcC(), makefiles.BhyvectlMakefileIpcH()):
         outcome, changed = run_rule(rule, root)
         assert outcome.status == Status.APPLIED, (rule.id, outcome.reason)

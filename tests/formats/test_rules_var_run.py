@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 from formats_helpers import (
     RULE_FIXTURES,
     TREES,
@@ -98,8 +97,6 @@ def test_hier_conflicts_and_already_applied(tmp_path):
 
 def test_on_the_bundled_2021_tree():
     root = TREES / "bhyve-2021"
-    if not (root / MTREE).is_file() or not (root / HIER).is_file():
-        pytest.skip("fixtures/trees/bhyve-2021 is not there yet")
     for rule in (var_run.MtreeVarRunBhyve(), var_run.HierVarRunBhyve()):
         outcome, changed = run_rule(rule, root)
         assert outcome.status == Status.APPLIED, (rule.id, outcome.reason)
