@@ -58,6 +58,7 @@ def append_argument(cf: CFile, path: str, call: Node, arg: str, rule: str,
     `shift` is how many columns other edits add earlier on the same line.
     """
     args = call.child_by_field_name("arguments")
+    assert args is not None, "a call_expression has arguments"
     close = args.end_byte - 1
     nl = cf.data.find(b"\n", close)
     rest = len(cf.data[close : nl if nl >= 0 else len(cf.data)].rstrip())
@@ -68,7 +69,8 @@ def append_argument(cf: CFile, path: str, call: Node, arg: str, rule: str,
 
 def drop_argument(cf: CFile, path: str, call: Node, arg: str, rule: str) -> Edit | None:
     """Remove the argument spelled `arg` from a call, with its comma."""
-    args = call.child_by_field_name("arguments").named_children
+    arglist = call.child_by_field_name("arguments")
+    args = arglist.named_children if arglist is not None else []
     idx = next((i for i, a in enumerate(args) if node_text(cf, a) == arg), None)
     if idx is None:
         return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from refactor.c.includes import add_include, resolve_include
 from refactor.c.lossless import CFile
 from refactor.c.protos import add_prototype, drop_static
-from refactor.edits import Edit
+from refactor.edits import Change
 from refactor.ops import Operation, register
 from refactor.ops.move import quoted
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome
@@ -68,7 +68,7 @@ class Export(Operation):
         stop = self.not_applicable(tree, cf)
         if stop is not None:
             return stop
-        changes: list[Edit] = drop_static(cf, path, o.function, self.id)
+        changes: list[Change] = list(drop_static(cf, path, o.function, self.id))
         if not h.items_named(o.function, "declaration"):
             proto = add_prototype(h, hpath, cf, fn, self.id)
             if isinstance(proto, str):

@@ -42,7 +42,7 @@ from refactor.c.spans import (
     splice,
     uses_between,
 )
-from refactor.edits import Edit, NewFile, insert
+from refactor.edits import Change, Edit, NewFile, insert
 from refactor.errors import UsageError
 from refactor.ops import Operation, register
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome
@@ -308,7 +308,7 @@ class _Planner:
         crossing_names = {it.name for it, _ in crossing}
         self.protos = {it.name: it for it in sel.move if it.kind == "declaration"
                        and not it.is_definition and it.name in crossing_names}
-        changes: list[Edit] = []
+        changes: list[Change] = []
         changes += delete_items(src, sorted(sel.move + shared_types, key=lambda i: i.start),
                                 self.source, self.rule)
         for it in exported:
@@ -324,7 +324,7 @@ class _Planner:
         hdr_edits = self.header_changes(crossing, shared_types) if need_header else []
         if isinstance(hdr_edits, str):
             return Conflict(hdr_edits)
-        changes += cuts + hdr_edits + self.caller_includes(carried_names)
+        changes += [*cuts, *hdr_edits, *self.caller_includes(carried_names)]
         extra = [quoted(self.dest, self.header)] if need_header else []
         if self.dst is None:
             changes.append(NewFile(self.dest, new_file_text(src, sel.includes, extra,
@@ -374,7 +374,7 @@ class _Planner:
             path = resolve_include(self.tree, inc.name, self.source) \
                 if inc.name.startswith('"') else None
             h = self.tree.view(path, CFile) if path and path != self.header else None
-            if h is None:
+            if h is None or path is None:
                 continue
             cut, got = take_prototypes(h, path, names, self.rule)
             edits += cut
@@ -398,12 +398,12 @@ class _Planner:
         return out
 
     def header_changes(self, crossing: list[tuple[Item, str]],
-                       shared: list[Item]) -> list[Edit] | str:
+                       shared: list[Item]) -> list[Change] | str:
         src, tree, path = self.src, self.tree, self.header
         h = tree.view(path, CFile)
         if h is not None:
             declared = {it.name for it in function_prototypes(h)}
-            edits: list[Edit] = []
+            edits: list[Change] = []
             protos = function_prototypes(h)
             style = h.data[protos[-1].start : protos[-1].end] if protos else b""
             text = self.carried + b"".join(self.prototype(it, style) for it, _ in crossing
@@ -423,8 +423,9 @@ class _Planner:
         model = self.model_header()
         types = b"".join(src.data[it.lead_start : it.end] for it in shared)
         model_protos = function_prototypes(model) if model is not None else []
-        style = model.data[model_protos[-1].start : model_protos[-1].end] if model_protos \
-            else b"void\tf("
+        style = b"void\tf("  # style(9): a tab between type and name
+        if model is not None and model_protos:
+            style = model.data[model_protos[-1].start : model_protos[-1].end]
         protos_text = self.carried + b"".join(self.prototype(it, style) for it, _ in crossing)
         body = types + (b"\n" if types and protos_text else b"") + protos_text
         body = forward_declarations(body) + body
