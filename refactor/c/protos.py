@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from refactor.c.includes import include_block
 from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import is_function_declaration, storage_static
-from refactor.c.spans import delete_items, licence_block
+from refactor.c.spans import cdefs_lines, delete_items, licence_block
 from refactor.edits import Edit, insert, replace
 
 
@@ -174,3 +175,22 @@ def add_definitions(h: CFile, path: str, text: bytes, what: str, rule: str) -> E
     if anchor is None:
         return f"{path} has no include guard to put {what} in"
     return insert(path, anchor, text + b"\n", rule)
+
+
+def new_file_text(src: CFile, includes: list[str], extra_quoted: list[str], body: bytes) -> bytes:
+    """A new .c file: the source's licence and its <sys/cdefs.h>/__FBSDID lines, the
+    includes in style(9) order, then body."""
+    out = licence_block(src.data)
+    cdefs = cdefs_lines(src.data)
+    if cdefs:
+        out += b"\n" + cdefs
+    return out + b"\n" + include_block(src, includes, extra_quoted) + body
+
+
+def forward_declarations(body: bytes) -> bytes:
+    """`struct x;` lines for the tags a new header's prototypes name but do not define,
+    so that the header compiles whatever is included before it."""
+    defined = set(re.findall(rb"\bstruct\s+(\w+)\s*\{", body))
+    used = dict.fromkeys(re.findall(rb"\bstruct\s+(\w+)\s*\*", body))
+    tags = [t for t in used if t not in defined]
+    return b"".join(b"struct " + t + b";\n" for t in tags) + (b"\n" if tags else b"")

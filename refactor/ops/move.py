@@ -3,47 +3,41 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 
 from refactor.c.closure import (
-    Closure,
-    dependency_closure,
     item_names,
     item_uses,
-    lossless_closure,
     toplevel_items,
 )
 from refactor.c.includes import (
     add_include,
     header_provides,
-    include_block,
     include_group,
-    includes_declaring,
     resolve_include,
-    unknown_includes,
 )
 from refactor.c.lossless import CFile, Item
 from refactor.c.protos import (
     add_definitions,
     drop_static,
+    forward_declarations,
     function_prototypes,
     header_anchor,
+    new_file_text,
     new_header,
     prototype_from,
     take_prototypes,
 )
-from refactor.c.semantic import parse_configs
+from refactor.c.selection import Selection, select
 from refactor.c.spans import (
-    cdefs_lines,
     delete_items,
     join_items,
     licence_block,
     splice,
-    uses_between,
 )
 from refactor.edits import Change, Edit, NewFile, insert
 from refactor.errors import UsageError
+from refactor.formats.makefile import BsdMakefile, MakefileError
 from refactor.ops import Operation, register
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome
 from refactor.tree import Tree, norm
@@ -72,95 +66,9 @@ class MoveOptions:
     #: they lose `static` and are declared in the header.  Any other shared
     #: static is a conflict.
     export: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Selection:
-    """What moves: the items of the source, and what they need."""
-
-    move: list[Item]            # items of the source file that go, in file order
-    share: list[Item]           # macros and types both sides use: to the header
-    includes: list[str]         # the source's #include lines the moved code needs
-    called_back: list[str]      # moved functions the staying code still calls
-    how: str                    # "semantic" or "lossless"
-
-
-def select(tree: Tree, cf: CFile, names: list[str], configs, include_dirs,
-           all_system_when_unsure: bool = True) -> Selection | str:
-    """The dependency closure of `names` in cf: semantic when the file parses in some
-    configuration, else the same closure on the lossless view (which, when it cannot
-    tell where a name is declared, keeps every <...> include unless told not to)."""
-    tops: dict[str, list[Item]] = {}
-    for it in toplevel_items(cf):
-        for n in item_names(cf, it):
-            tops.setdefault(n, []).append(it)
-    sem = semantic_closure(tree, cf, names, configs, include_dirs)
-    if sem is not None:
-        move_names, share_names = set(sem.move), set(sem.share)
-        called_back = list(sem.called_back)
-        includes = list(sem.includes)
-        if sem.unattributed:
-            includes += [i for i in unknown_includes(tree, cf, include_dirs) if i not in includes]
-        how = "semantic"
-    else:
-        mv, sh = lossless_closure(cf, set(names))
-        move_names = {n for i in mv for n in item_names(cf, cf.items[i])}
-        share_names = {n for i in sh for n in item_names(cf, cf.items[i])}
-        staying = [it for it in toplevel_items(cf) if it.index not in mv]
-        used_by_staying = set().union(*(item_uses(cf, it) for it in staying)) if staying \
-            else set()
-        called_back = [n for n in names if n in used_by_staying]
-        used = set().union(*(item_uses(cf, cf.items[i]) for i in mv)) if mv else set()
-        local = {n for it in cf.items for n in item_names(cf, it)}
-        includes = includes_declaring(tree, cf, used, local, include_dirs,
-                                      all_system_when_unsure)
-        how = "lossless"
-    under_if = sorted(n for n in move_names | share_names if n not in tops
-                      and not n.startswith(("struct ", "union ", "enum ")))
-    if under_if:
-        return f"{under_if[0]} is defined only under an #if in {cf.path}; cannot move it whole"
-    move = sorted({it.index for n in move_names for it in tops.get(n, ())})
-    share = sorted({it.index for n in share_names for it in tops.get(n, ())} - set(move))
-    # style(9): <sys/types.h> or <sys/param.h> comes first and is kept with the code.
-    base = next((i.name for i in cf.includes() if i.parent is None
-                 and i.name in ("<sys/param.h>", "<sys/types.h>")), None)
-    if base is not None and base not in includes:
-        includes.append(base)
-    return Selection([cf.items[i] for i in move], [cf.items[i] for i in share],
-                     [i for i in includes if i != "<sys/cdefs.h>"], called_back, how)
-
-
-def semantic_closure(tree: Tree, cf: CFile, names: list[str], configs,
-                     include_dirs) -> Closure | None:
-    """dependency_closure() of names in cf, or None when no configuration parses.
-
-    A file-scope variable that only the moved code uses goes along too, even
-    when it is not static: nothing else can be using it.
-    """
-    try:
-        units = parse_configs(cf.data, configs, list(include_dirs), path=cf.path,
-                              reader=tree.read)
-        if not any(u.ok for u in units):
-            return None
-        c = dependency_closure(units, names)
-        variables = {n for it in cf.items if it.parent is None and it.kind == "declaration"
-                     and it.is_definition for n in it.names}
-        staying = [it for it in cf.items if it.kind == "function" and it.name not in c.move]
-        extra = [n for n in c.external if n in variables and not any(
-            uses_between(cf, n, it.start, it.end) for it in staying)]
-        return dependency_closure(units, names + extra) if extra else c
-    except Exception:  # noqa: BLE001 - the lossless closure stands in
-        return None
-
-
-def new_file_text(src: CFile, includes: list[str], extra_quoted: list[str], body: bytes) -> bytes:
-    """A new .c file: the source's licence and its <sys/cdefs.h>/__FBSDID lines, the
-    includes in style(9) order, then body."""
-    out = licence_block(src.data)
-    cdefs = cdefs_lines(src.data)
-    if cdefs:
-        out += b"\n" + cdefs
-    return out + b"\n" + include_block(src, includes, extra_quoted) + body
+    #: A new destination file joins the Makefile SRCS list (of the source's
+    #: directory) that holds the source, so that it is built where the source is.
+    srcs: bool = True
 
 
 def quoted(from_file: str, header: str) -> str:
@@ -193,10 +101,15 @@ class Move(Operation):
     line), its `#include <sys/cdefs.h>` and `__FBSDID()` lines, and the
     source's #include lines that the moved code needs, verbatim, in style(9)
     order (<sys/...>, other <...>, then "..." sorted; an #include under #if
-    comes with its #if), plus the header when the moved code needs it.  An
-    existing destination gets the items at its end and the includes it
-    lacks, each in its group.  A new header takes the licence and include
-    guard style of the source's own header (foo.c's "foo.h"), if it has one.
+    comes with its #if), plus the header when the moved code needs it, and
+    joins the SRCS list of the directory's Makefile that holds the source
+    (unless `srcs` is false).  An existing destination gets the items at its
+    end and the includes it lacks, each in its group.  A new header takes the
+    licence, include guard and prototype style of the source's own header
+    (foo.c's "foo.h"), if it has one, and forward-declares the struct tags
+    its prototypes name.  A moved extern function's prototype leaves the
+    source's headers for `header`, and the other files of the source's
+    directory that call it include `header`.
 
     Already applied when the source defines none of the names and the
     destination defines them all.  Not applicable when neither file defines
@@ -338,6 +251,11 @@ class _Planner:
                 return Conflict(inc)
             if inc is not None:
                 changes.append(inc)
+        if self.dst is None and o.srcs:
+            mk = srcs_next_to(self.tree, self.source, self.dest, self.rule)
+            if isinstance(mk, str):
+                return Conflict(mk)
+            changes += mk
         fns = [it.name for it in sel.move if it.kind == "function" and it.is_definition]
         reason = (f"moves {', '.join(fns) or ', '.join(it.name for it in sel.move)} to "
                   f"{self.dest} ({sel.how} closure)")
@@ -482,10 +400,27 @@ class _Planner:
         return edits
 
 
-def forward_declarations(body: bytes) -> bytes:
-    """`struct x;` lines for the tags a new header's prototypes name but do not define,
-    so that the header compiles whatever is included before it."""
-    defined = set(re.findall(rb"\bstruct\s+(\w+)\s*\{", body))
-    used = dict.fromkeys(re.findall(rb"\bstruct\s+(\w+)\s*\*", body))
-    tags = [t for t in used if t not in defined]
-    return b"".join(b"struct " + t + b";\n" for t in tags) + (b"\n" if tags else b"")
+def srcs_next_to(tree: Tree, neighbour: str, new: str, rule: str,
+                 prefer: str | None = None) -> list[Change] | str:
+    """The edit adding `new` to the SRCS list of its directory's Makefile that holds
+    `neighbour` (under an `.if` with `prefer` when several do), in sorted place and
+    the list's own style.  Nothing when the directory has no Makefile or SRCS
+    names neither file (a program built from PROG alone); a string saying why not
+    when the Makefile cannot be read."""
+    folder = posixpath.dirname(new)
+    path = posixpath.join(folder, "Makefile") if folder else "Makefile"
+    data = tree.read(path)
+    if data is None:
+        return []
+    try:
+        mk = BsdMakefile.parse(data, path)
+    except MakefileError as exc:
+        return f"{path}: {exc}"
+    if mk.has_word("SRCS", posixpath.basename(new)):
+        return []
+    holders = [a for a in mk.assignments("SRCS") if posixpath.basename(neighbour) in a.values]
+    if not holders:
+        return []
+    target = next((a for a in holders if prefer is not None and
+                   any(c.matches(prefer) for c in a.conditions)), holders[0])
+    return [mk.insert_word(target, posixpath.basename(new), rule=rule)]

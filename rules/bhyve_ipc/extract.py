@@ -26,10 +26,12 @@ from refactor.c.nodes import (
 )
 from refactor.c.protos import (
     add_definitions,
+    new_file_text,
     new_header,
     proto_style,
     take_prototypes,
 )
+from refactor.c.selection import Selection, select
 from refactor.c.spans import (
     delete_items,
     has_blank_line,
@@ -46,7 +48,6 @@ from refactor.c.statements import statement_and_check
 from refactor.c.stubs import SYSTEM_HOMES
 from refactor.edits import Edit, NewFile, insert, replace
 from refactor.ops.export import Export, ExportOptions
-from refactor.ops.move import Selection, new_file_text, select
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
 from refactor.tree import Tree
 from refactor_rules.bhyve_ipc._load import Preset
