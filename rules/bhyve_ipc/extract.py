@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from refactor.c.closure import item_names, item_uses, macro_used
+from refactor.c.deadcode import left_unused
 from refactor.c.includes import add_include
 from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import (
@@ -45,7 +46,6 @@ from refactor.c.spans import (
     uses_between,
 )
 from refactor.c.statements import statement_and_check
-from refactor.c.stubs import SYSTEM_HOMES
 from refactor.edits import Edit, NewFile, insert, replace
 from refactor.ops.export import Export, ExportOptions
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
@@ -733,48 +733,8 @@ class IpcDropMkdir(Rule):
         if not spans:
             return AlreadyApplied(f"the socket set-up in {IPC_C} calls no mkdir()")
         changes: list[Edit] = [replace(IPC_C, s, e, t, self.id) for s, e, t in spans]
-        cut = [(s, e) for s, e, _ in spans]
-
-        def live(name: str, also_gone: list[Item]) -> bool:
-            for i in cf.idents(name):
-                if i.kind not in ("ordinary", "macro"):
-                    continue
-                if any(s <= i.start < e for s, e in cut):
-                    continue
-                if any(g.start <= i.start < g.end for g in also_gone):
-                    continue
-                return True
-            return False
-
-        gone: list[Item] = []
-        for h in helpers:
-            others = [i for i in cf.idents(h.name) if not (h.start <= i.start < h.end)
-                      and not any(s <= i.start < e for s, e in cut)
-                      and not any(d.start <= i.start < d.end
-                                  for d in cf.items_named(h.name, "declaration"))]
-            if not others:
-                gone.append(h)
-                gone += cf.items_named(h.name, "declaration")
-        for name, it in cf.macros().items():
-            if any(uses_between(cf, name, g.start, g.end) for g in gone) and not live(name, gone):
-                gone.append(it)
-        stat = self.stale_include(cf, cut, gone)
-        if stat is not None:
-            gone.append(stat)
-        gone.sort(key=lambda i: i.start)
+        gone = left_unused(cf, [(s, e) for s, e, _ in spans], helpers)
         changes += delete_items(cf, gone, IPC_C, self.id)
         names = ", ".join(h.name + "()" for h in helpers if h in gone)
         reason = "drops mkdir() from the socket set-up" + (f" and removes {names}" if names else "")
         return Edits(changes, reason)
-
-    @staticmethod
-    def stale_include(cf: CFile, cut, gone: list[Item]) -> Item | None:
-        inc = next((i for i in cf.includes() if i.name == "<sys/stat.h>"), None)
-        if inc is None or inc.parent is not None:
-            return None
-        homed = {n for n, h in SYSTEM_HOMES.items() if h == "sys/stat.h"}
-        for i in cf.identifiers:
-            if i.name in homed and not any(s <= i.start < e for s, e in cut) and not any(
-                    g.start <= i.start < g.end for g in gone):
-                return None
-        return inc
