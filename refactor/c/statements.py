@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 
-from refactor.c.lossless import CFile
+from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import Node, assigned_var, declarator_ident, node_text, statement_of
-from refactor.c.spans import column, delete_lines, delete_span, indent_of, line_end, line_start
+from refactor.c.spans import (
+    column,
+    delete_lines,
+    delete_span,
+    has_blank_line,
+    indent_of,
+    line_end,
+    line_start,
+)
 from refactor.edits import Edit, insert, replace
 
 
@@ -82,3 +90,33 @@ def drop_argument(cf: CFile, path: str, call: Node, arg: str, rule: str) -> Edit
 def delete_statement(cf: CFile, path: str, node: Node, rule: str) -> Edit:
     """Delete a statement's lines, and a blank line that would be left hanging."""
     return delete_span(cf, path, node.start_byte, node.end_byte, rule)
+
+
+def body_statements(fn: Item) -> list[Node]:
+    """The statements (and comments) of a function body, without its braces."""
+    body = fn.node.child_by_field_name("body") if fn.node is not None else None
+    return [c for c in body.children if c.type not in ("{", "}")] if body is not None else []
+
+
+def is_declaration(node: Node) -> bool:
+    """A declaration, or an #if block holding only declarations."""
+    if node.type == "declaration":
+        return True
+    if node.type in ("preproc_ifdef", "preproc_if"):
+        inner = [c for c in node.named_children if c.type not in ("identifier", "comment")
+                 and c.type not in ("preproc_defined", "binary_expression", "unary_expression")]
+        return bool(inner) and all(c.type == "declaration" for c in inner)
+    return False
+
+
+def paragraphs(data: bytes, nodes: list[Node]) -> list[list[Node]]:
+    """Consecutive statements grouped by the blank lines between them."""
+    groups: list[list[Node]] = []
+    prev = None
+    for n in nodes:
+        if prev is None or has_blank_line(data[prev.end_byte : n.start_byte], False):
+            groups.append([n])
+        else:
+            groups[-1].append(n)
+        prev = n
+    return groups

@@ -45,7 +45,12 @@ from refactor.c.spans import (
     splice,
     uses_between,
 )
-from refactor.c.statements import statement_and_check
+from refactor.c.statements import (
+    body_statements,
+    is_declaration,
+    paragraphs,
+    statement_and_check,
+)
 from refactor.edits import Edit, NewFile, insert, replace
 from refactor.ops.export import Export, ExportOptions
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
@@ -149,49 +154,22 @@ class Split:
     ipc_edits: list[tuple[int, int, bytes]]      # edits inside the init function for init_ipc
 
 
-def _body_children(init: Item):
-    body = init.node.child_by_field_name("body")
-    return [c for c in body.children if c.type not in ("{", "}")]
-
-
-def _is_decl(node) -> bool:
-    if node.type == "declaration":
-        return True
-    if node.type in ("preproc_ifdef", "preproc_if"):
-        inner = [c for c in node.named_children if c.type not in ("identifier", "comment")
-                 and c.type not in ("preproc_defined", "binary_expression", "unary_expression")]
-        return bool(inner) and all(c.type == "declaration" for c in inner)
-    return False
-
-
-def _paragraphs(data: bytes, nodes) -> list[list]:
-    groups: list[list] = []
-    prev = None
-    for n in nodes:
-        if prev is None or has_blank_line(data[prev.end_byte : n.start_byte], False):
-            groups.append([n])
-        else:
-            groups[-1].append(n)
-        prev = n
-    return groups
-
-
 def split_init(cf: CFile, code: SocketCode, snapshot_state: set[str],
                new_name: str = "init_ipc") -> Split | str:
     """init_checkpoint_thread() cut into init_snapshot() and init_ipc()."""
     data = cf.data
     init = code.init
-    children = [c for c in _body_children(init) if c.type != "comment"]
+    children = [c for c in body_statements(init) if c.type != "comment"]
     decls = []
     for c in children:
-        if not _is_decl(c):
+        if not is_declaration(c):
             break
         decls.append(c)
     stmts = children[len(decls):]
     if not stmts:
         return f"{init.name}() has no statements to split"
     snap_groups, ipc_groups = [], []
-    for group in _paragraphs(data, stmts):
+    for group in paragraphs(data, stmts):
         lo, hi = group[0].start_byte, group[-1].end_byte
         names = names_between(cf, lo, hi)
         (snap_groups if names & snapshot_state else ipc_groups).append(group)
