@@ -419,6 +419,12 @@ def srcs_next_to(tree: Tree, neighbour: str, new: str, rule: str,
     if mk.has_word("SRCS", posixpath.basename(new)):
         return []
     holders = [a for a in mk.assignments("SRCS") if posixpath.basename(neighbour) in a.values]
+    prog = [a for a in mk.assignments("PROG") if not a.conditions]
+    if not mk.assignments("SRCS") and prog and \
+            prog[0].values == [posixpath.basename(neighbour).removesuffix(".c")]:
+        # bsd.prog.mk builds ${PROG}.c when SRCS is not set: now it must be.
+        words = " ".join(sorted([posixpath.basename(neighbour), posixpath.basename(new)]))
+        return [insert(path, prog[0].next, f"SRCS=\t{words}\n", rule)]
     if not holders:
         return []
     target = next((a for a in holders if prefer is not None and

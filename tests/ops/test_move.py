@@ -98,6 +98,8 @@ def test_not_applicable_and_bad_options():
     ("move@prototypes", "usr.bin/hello", "greet.c", "HELLO_LOUD", ["hello.c"]),
     # An extern function: its prototype moves to print.h, which main.c now includes.
     ("move@extern", "usr.sbin/statd", "print.c", "STATD_JSON", ["main.c", "stats.c"]),
+    # No SRCS (bsd.prog.mk builds PROG.c): the move sets one.
+    ("move@prog-only", "usr.bin/hello", "greet.c", "HELLO_LOUD", ["hello.c"]),
 ])
 def test_moved_tree_compiles_in_both_configurations(tmp_path, case, prog, new, option, units):
     """Done-when: the move alone (the new file joins the source's SRCS list) builds
