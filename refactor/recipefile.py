@@ -165,7 +165,11 @@ def make_rule(table: Any, where: str, lines: _Lines | None = None, line: int = 0
             if issubclass(cls, Operation):
                 return cls.from_mapping(table, where)
             _no_options(table, op, where)
-            return cls()
+            try:
+                return cls()
+            except TypeError as exc:
+                raise UsageError(f"{where}: {op} cannot be made from a recipe file "
+                                 f"(it needs arguments: {exc})") from None
         rule = _registered_rule(op)
         if rule is None:
             raise UsageError(f"{where}: unknown op {op!r} (known: {', '.join(sorted(ops))}, "

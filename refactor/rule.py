@@ -58,7 +58,8 @@ class Rule:
 
     id: str = ""
     summary: str = ""
-    #: Files the rule reads or changes, relative to the tree root.
+    #: Files (or directories) the rule reads or changes, relative to the tree root.
+    #: The planner makes a change outside them a conflict.
     files: tuple[str, ...] = ()
     #: Rule ids whose change this rule builds on.  When one of them was not
     #: applied and is not already in the tree, this rule is not applicable either.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -11,6 +10,7 @@ from refactor.c.lossless import CFile, Item
 from refactor.edits import Edit, insert, replace
 from refactor.errors import UsageError
 from refactor.ops import Operation, register
+from refactor.ops._headers import DEFAULT_SEARCH, declared, resolve
 from refactor.rule import AlreadyApplied, Conflict, Edits, Outcome
 from refactor.tree import Tree, norm
 
@@ -36,7 +36,7 @@ class IncludeOptions:
     header: str
     action: Literal["add", "remove"] = "add"
     #: Tree directories that <...> headers are looked up in, for a removal.
-    search: tuple[str, ...] = ("include", "sys")
+    search: tuple[str, ...] = DEFAULT_SEARCH
 
 
 @register
@@ -108,11 +108,11 @@ class Include(Operation):
 
     def _still_needed(self, tree: Tree, cf: CFile) -> str:
         o = self.options
-        header = _resolve(tree, cf.path, o.header, o.search)
+        header = resolve(tree, cf.path, o.header, o.search)
         if header is None:
             return (f"cannot tell whether {cf.path} still needs {o.header}: the header is "
                     f"not in the tree (searched {', '.join(o.search)})")
-        provided = _provided(tree, header, o.search, set())
+        provided = declared(tree, header, o.search)
         own = {n for it in cf.items if it.kind not in ("include", "conditional")
                for n in it.names if n}
         for ident in cf.identifiers:
@@ -120,32 +120,6 @@ class Include(Operation):
                 return (f"{cf.path}:{cf.line_of(ident.start)} still uses {ident.name} "
                         f"from {o.header} ({header})")
         return ""
-
-
-def _resolve(tree: Tree, includer: str, spelled: str, search: tuple[str, ...]) -> str | None:
-    name = spelled[1:-1]
-    here = [posixpath.dirname(includer)] if spelled.startswith('"') else []
-    for d in here + list(search):
-        p = norm(f"{d}/{name}" if d else name)
-        if tree.exists(p):
-            return p
-    return None
-
-
-def _provided(tree: Tree, header: str, search: tuple[str, ...], seen: set[str]) -> set[str]:
-    """Names the header's top-level items declare, with those of the tree headers it includes."""
-    seen.add(header)
-    cf = tree.view(header, CFile)
-    if cf is None:
-        return set()
-    names = {n for it in cf.items if it.kind not in ("include", "conditional", "other",
-                                                     "comment", "directive")
-             for n in it.names if n}
-    for inc in cf.includes():
-        sub = _resolve(tree, header, inc.name, search)
-        if sub is not None and sub not in seen:
-            names |= _provided(tree, sub, search, seen)
-    return names
 
 
 def _add(cf: CFile, spelled: str, rule: str) -> Edit | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from refactor.c.rename import rename_edits
 from refactor.edits import Change, Edit
 from refactor.errors import UsageError
 from refactor.ops import Operation, register
+from refactor.ops._headers import DEFAULT_SEARCH, declared, reachable
 from refactor.ops._paths import C_SUFFIXES, clean, expand
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome
 from refactor.tree import Tree
@@ -52,6 +54,8 @@ class RenameOptions:
     kind: Kind = "any"
     comments: bool = False
     strings: bool = False
+    #: Tree directories `<...>` headers are looked for in, for the collision check.
+    include_dirs: tuple[str, ...] = DEFAULT_SEARCH
 
 
 @register
@@ -71,7 +75,11 @@ class Rename(Operation):
     collide with a name in scope: `new` already declared at file scope in a
     file of the paths (in the same C name space: ordinary names, typedefs and
     macros collide with one another; tags and fields only with their own
-    kind), or used in a function that also uses `old`.  Already applied when
+    kind), declared in a tree header that a file using `old` includes (a
+    quoted header next to the file, a `<...>` one under `include_dirs`,
+    and the headers those include), or used in a function that also uses
+    `old`.  System headers that are not in the tree are not looked at.
+    Already applied when
     no `old` of that kind is left and `new` is there; not applicable when
     neither is.
 
@@ -89,8 +97,7 @@ class Rename(Operation):
                 raise UsageError(f"rename: {name!r} is not a C identifier")
         if options.old == options.new:
             raise UsageError(f"rename: old and new are both {options.old!r}")
-        options = RenameOptions(options.old, options.new, clean(options.paths), options.kind,
-                                options.comments, options.strings)
+        options = dataclasses.replace(options, paths=clean(options.paths))
         super().__init__(options, **kw)
 
     def default_id(self) -> str:
@@ -129,7 +136,7 @@ class Rename(Operation):
         wrong = self._wrong_kind(views.values())
         if wrong:
             return Conflict(wrong)
-        clash = _collision(views, uses, o.new)
+        clash = _collision(views, uses, o.new) or self._header_collision(tree, views, uses)
         if clash:
             return Conflict(clash)
 
@@ -159,6 +166,19 @@ class Rename(Operation):
         if declared and o.kind not in declared:
             return f"{o.old} is declared as a {' and a '.join(sorted(declared))} in the " \
                    f"paths, not a {o.kind}"
+        return ""
+
+    def _header_collision(self, tree: Tree, views: dict[str, CFile],
+                          uses: dict[str, list[Ident]]) -> str:
+        """`new` declared in a tree header that a file using `old` includes, or ""."""
+        o = self.options
+        if o.kind in ("field", "tag"):
+            return ""  # separate name spaces; tags collide only with tags, checked in the paths
+        for path in sorted(uses):
+            for header in reachable(tree, views[path], o.include_dirs):
+                if o.new.encode() in (tree.read(header) or b"") and \
+                        o.new in declared(tree, header, o.include_dirs):
+                    return f"{o.new} is already declared in {header}, which {path} includes"
         return ""
 
     def _left_behind(self, tree: Tree, files: list[str]) -> list[str]:

@@ -43,6 +43,25 @@ def test_a_local_of_the_new_name_where_old_is_used_is_a_conflict(tmp_path):
     assert "new is already used in a.c:2" in res.reason
 
 
+def test_a_name_declared_in_an_included_tree_header_is_a_conflict(tmp_path):
+    make(tmp_path, {"usr.sbin/p/a.c": '#include <vmmapi.h>\n#include "local.h"\n'
+                                      "int old(void) { return 0; }\n",
+                    "usr.sbin/p/local.h": '#include "deeper.h"\n',
+                    "usr.sbin/p/deeper.h": "int helper(void);\n",
+                    "lib/libvmmapi/vmmapi.h": "int vm_create(const char *);\n"})
+    res, _ = result(tmp_path, rename(old="old", new="helper", paths=["usr.sbin/p/a.c"]))
+    assert (res.status, res.reason) == (
+        Status.CONFLICT, "helper is already declared in usr.sbin/p/deeper.h, which "
+        "usr.sbin/p/a.c includes")
+    res, _ = result(tmp_path, rename(old="old", new="vm_create", paths=["usr.sbin/p"]))
+    assert (res.status, res.reason) == (
+        Status.CONFLICT, "vm_create is already declared in lib/libvmmapi/vmmapi.h, which "
+        "usr.sbin/p/a.c includes")
+    res, _ = result(tmp_path, rename(old="old", new="vm_create", paths=["usr.sbin/p"],
+                                     include_dirs=["include"]))
+    assert res.status == Status.APPLIED  # <vmmapi.h> is not looked for under lib/ now
+
+
 def test_a_tag_of_the_new_name_does_not_collide_with_a_function(tmp_path):
     make(tmp_path, {"a.c": "struct new { int x; };\nint old(void);\n"})
     res, plan = result(tmp_path, rename(old="old", new="new", kind="function"))
@@ -119,7 +138,7 @@ def test_a_missing_path_is_a_conflict(tmp_path):
     ({"old": "a", "new": "b", "paths": "d"}, "t.toml:3: option 'paths' must be a list, "
      "not a string"),
     ({"old": "a", "new": "b", "colour": 1}, "t.toml:3: op 'rename' has no option 'colour' "
-     "(it takes: old, new, paths, kind, comments, strings)"),
+     "(it takes: old, new, paths, kind, comments, strings, include_dirs)"),
 ])
 def test_bad_options_are_one_line_usage_errors(options, message):
     with pytest.raises(UsageError) as exc:

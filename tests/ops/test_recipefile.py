@@ -58,7 +58,7 @@ HEAD = '[recipe]\nname = "r"\nsummary = "s"\n\n[[step]]\nsubject = "x: y"\n\n'
      "r.toml:8: op 'rename' needs option 'new'"),
     (HEAD + '[[step.op]]\nop = "rename"\nold = "a"\nnew = "b"\nolour = 1\n',
      "r.toml:12: op 'rename' has no option 'olour' (it takes: old, new, paths, kind, "
-     "comments, strings)"),
+     "comments, strings, include_dirs)"),
     (HEAD + '[[step.op]]\nop = "renam"\n', "r.toml:8: unknown op 'renam' (known: "),
     (HEAD + '[[step.op]]\nop = "mtree-dir"\npath = "run/x"\n\n[[step.op]]\nop = "nope:X"\n',
      "r.toml:12: cannot import nope"),
@@ -84,6 +84,16 @@ def test_python_rules_by_class_and_by_id():
                           'MtreeVarRunBhyve"\n\n[[step.op]]\nop = "hier-var-run-bhyve"\n',
                           "r.toml")
     assert [r.id for r in recipe.rules()] == ["mtree-var-run-bhyve", "hier-var-run-bhyve"]
+
+
+def test_a_rule_class_that_needs_arguments_is_a_usage_error():
+    with pytest.raises(UsageError) as exc:
+        parse_recipe(HEAD + '[[step.op]]\nop = "refactor.ops.rename:Rename"\nold = "a"\n',
+                     "r.toml")
+    assert str(exc.value) == "r.toml:8: op 'rename' needs option 'new'"
+    with pytest.raises(UsageError, match=r"^r.toml:8: toy:Rename cannot be made from a "
+                                         r"recipe file \(it needs arguments: "):
+        parse_recipe(HEAD + '[[step.op]]\nop = "toy:Rename"\n', "r.toml")
 
 
 def test_bad_recipe_file_on_the_command_line_exits_2(tmp_path):
