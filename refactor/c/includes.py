@@ -10,6 +10,7 @@ headers take their sorted place.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Sequence
 
 from refactor.c.lossless import CFile, Item
@@ -83,16 +84,63 @@ def include_block(cf: CFile, needed: Sequence[str], extra_quoted: Sequence[str] 
     return out
 
 
+#: Where `<...>` headers are looked for in a FreeBSD tree when nothing else is said:
+#: include/, the kernel's sys/ (for <sys/...>, <net/...>), and each library's own
+#: directory (lib/libvmmapi/vmmapi.h is installed as <vmmapi.h>).
+DEFAULT_SEARCH = ("include", "sys", "lib/*")
+_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"][^<>"\s]+[>"])', re.MULTILINE)
+_NOT_DECLARATIONS = ("include", "conditional", "other", "comment", "directive")
+
+
 def resolve_include(tree: Tree, spelled: str, includer: str,
                     include_dirs: Iterable[str] = ()) -> str | None:
-    """The tree path an #include names: "x.h" next to the includer first, then the -I dirs."""
+    """The tree path an #include names: "x.h" next to the includer first, then the -I
+    dirs (a pattern such as lib/* means the first of those directories that has it)."""
     name = spelled[1:-1]
     dirs = [posixpath.dirname(includer)] if spelled.startswith('"') else []
     for d in [*dirs, *include_dirs]:
+        if "*" in d or "?" in d:
+            first = next(iter(tree.glob(f"{d}/{name}")), None)
+            if first is not None:
+                return first
+            continue
         p = posixpath.normpath(posixpath.join(d, name)) if d else name
         if tree.exists(p):
             return p
     return None
+
+
+def declared(tree: Tree, header: str, search: tuple[str, ...],
+             seen: set[str] | None = None) -> set[str]:
+    """Names the header's top-level items declare, with those of the tree headers it
+    includes (header_provides() is the header's own definitions only)."""
+    seen = set() if seen is None else seen
+    seen.add(header)
+    cf = tree.view(header, CFile)
+    if cf is None:
+        return set()
+    names = {n for it in cf.items if it.kind not in _NOT_DECLARATIONS for n in it.names if n}
+    for inc in cf.includes():
+        sub = resolve_include(tree, inc.name, header, search)
+        if sub is not None and sub not in seen:
+            names |= declared(tree, sub, search, seen)
+    return names
+
+
+def reachable(tree: Tree, cf: CFile, search: tuple[str, ...]) -> list[str]:
+    """Every tree header `cf` includes, directly or not, in include order."""
+    out: list[str] = []
+    todo = [(cf.path, it.name) for it in cf.includes()]
+    while todo:
+        includer, spelled = todo.pop(0)
+        h = resolve_include(tree, spelled, includer, search)
+        if h is None or h in out or h == cf.path:
+            continue
+        out.append(h)
+        # Headers are only scanned for their #include lines here, not parsed.
+        todo += [(h, m.group(1).decode("latin-1"))
+                 for m in _INCLUDE.finditer(tree.read(h) or b"")]
+    return out
 
 
 def header_provides(tree: Tree, path: str) -> set[str]:
