@@ -26,6 +26,7 @@ GROUPS = (
     ("spatch", "bench.fig_spatch", ("spatch-j1", "spatch-j2")),
     ("cfront", "bench.fig_cfront", ("cfront",)),
     ("replay", "bench.fig_replay", ("replay",)),
+    ("buildtest", "bench.fig_buildtest", ("buildtest-real-tree", "buildtest-series")),
 )
 
 

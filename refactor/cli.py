@@ -1,4 +1,4 @@
-"""The `refactor` command line: apply, plan, rules, inspect, replay, build-test.
+"""The `refactor` command line: apply, rename, move, plan, rules, inspect, replay, build-test.
 
 Exit status: 0 success (including "everything already applied"), 1 a rule
 conflicts or a build-test fails, 2 bad usage or bad input.  Errors are one line.
@@ -12,7 +12,11 @@ import sys
 
 from refactor import __version__
 from refactor.errors import RefactorError
-from refactor.output import default_out, dump_json  # noqa: F401 - the old home of both
+from refactor.output import (  # noqa: F401 - cli.py was the home of all three
+    RECIPE_TRAILERS,
+    default_out,
+    dump_json,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,6 +29,14 @@ def _common(p: argparse.ArgumentParser, tree: bool = True) -> None:
         p.add_argument("--tree", default="/usr/src", help="source tree (default /usr/src)")
     p.add_argument("--recipe", default="bhyve-ipc", help="recipe name (default bhyve-ipc)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _colour(p)
+
+
+def _colour(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--color", default="auto",
+                   choices=("auto", "always", "never"),
+                   help="colour the output: auto (on a terminal, unless NO_COLOR is set or "
+                        "TERM=dumb), always or never")
 
 
 def _select(p: argparse.ArgumentParser) -> None:
@@ -34,81 +46,154 @@ def _select(p: argparse.ArgumentParser) -> None:
                    help="apply only this rule (repeatable)")
 
 
+def _strict(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--build-strict", action="store_true",
+                   help="exit 1 when a build test is inconclusive, not only when it fails")
+
+
+def _message(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trailer", action="append", default=[], nargs="?", const=RECIPE_TRAILERS,
+                   metavar="'KEY: VALUE'",
+                   help="end every commit message with this trailer; without a value, the "
+                        "recipe's reference (Differential Revision: ...) (repeatable)")
+    p.add_argument("--signoff", action="store_true",
+                   help="add a Signed-off-by line of the committer to every commit")
+    p.add_argument("--author", metavar="'NAME <MAIL>'",
+                   help="write the commits with this author; you stay the committer")
+
+
 def _apply_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", help="output folder (default ./refactor-out/<recipe>/)")
-    p.add_argument("--branch", help="branch to create (default refactor/<recipe>)")
-    p.add_argument("--build", default="auto",
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default ./refactor-out/<recipe>/, or "
+                        "<git-dir>/refactor-out/<recipe>/ when . is inside the tree)")
+    p.add_argument("--branch", metavar="NAME",
+                   help="branch to create (default refactor/<recipe>)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing branch; the old one is kept as <branch>.orig")
+    p.add_argument("--build", default="auto", metavar="STRATEGY",
                    help="build-test strategy: auto, make, cross, host, parse, cmd:..., none")
+    _strict(p)
     p.add_argument("--in-place", action="store_true",
                    help="also write the changed files into a plain (non-git) tree")
     p.add_argument("--allow-dirty", action="store_true",
                    help="go on when files the recipe touches have uncommitted changes")
+    _message(p)
 
 
 def _operation(p: argparse.ArgumentParser) -> None:
     """One operation as a one-commit recipe: apply's options, or --dry-run for plan's output."""
     p.add_argument("--tree", default="/usr/src", help="source tree (default /usr/src)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _colour(p)
     p.add_argument("--dry-run", action="store_true",
                    help="print the plan and the diff, like `refactor plan`; write nothing")
     _apply_options(p)
-    p.set_defaults(skip=[], only=[])
+    p.set_defaults(skip=[], only=[], stat=False, name_only=False, no_diff=False,
+                   no_pager=False)
 
 
+#: What a bare --trailer stands for: the recipe's own trailers.
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="refactor", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="refactor", description="Carry out a refactoring of the FreeBSD "
+                     "source tree as a build-tested git patch series.")
     parser.add_argument("--version", action="version", version=f"refactor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("apply", help="carry out a recipe: branch, patch series, report")
+    p = _command(sub, "apply", "carry out a recipe: branch, patch series, report",
+                 "Plan the recipe and, when no rule conflicts, commit each step on a new "
+                 "branch (git checkout) or in a scratch repository (plain tree), and write "
+                 "the patch series, a full-context diff and report.json.")
     _common(p)
     _select(p)
     _apply_options(p)
 
-    p = sub.add_parser("rename", help="rename a C identifier across files and directories")
-    p.add_argument("old")
-    p.add_argument("new")
+    p = _command(sub, "rename", "rename a C identifier across files and directories",
+                 "Rename a C identifier in the given files and directories, in every #if "
+                 "branch and #define body, as one commit (the `rename` operation).  A "
+                 "collision with a name already in scope is a conflict.")
+    p.add_argument("old", help="the identifier as it is")
+    p.add_argument("new", help="the identifier it becomes")
     p.add_argument("--path", action="append", default=[], metavar="P",
                    help="file or directory, relative to the tree (repeatable; default: all)")
     p.add_argument("--kind", default="any",
-                   choices=("function", "variable", "type", "tag", "field", "macro", "any"))
+                   choices=("function", "variable", "type", "tag", "field", "macro", "any"),
+                   help="rename only identifiers of this kind (default any)")
     p.add_argument("--comments", action="store_true", help="rename in comments too")
     _operation(p)
 
-    p = sub.add_parser("move", help="move top-level C items into another file")
-    p.add_argument("names", nargs="+", metavar="NAME")
-    p.add_argument("--from", dest="source", required=True, metavar="FILE")
-    p.add_argument("--to", dest="dest", required=True, metavar="FILE")
+    p = _command(sub, "move", "move top-level C items into another file",
+                 "Move named functions, file-scope variables, macros or types, with the "
+                 "static helpers only they use, into another (new or existing) file, as one "
+                 "commit (the `move` operation).")
+    p.add_argument("names", nargs="+", metavar="NAME", help="the items to move")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE",
+                   help="the file the items are in, relative to the tree")
+    p.add_argument("--to", dest="dest", required=True, metavar="FILE",
+                   help="the file they go to, relative to the tree (made when missing)")
     p.add_argument("--header", default="", metavar="H",
                    help="header for the prototypes of what is now called across files")
     _operation(p)
 
-    p = sub.add_parser("plan", help="dry run: each rule's status and the diff; writes nothing")
+    p = _command(sub, "plan", "dry run: each rule's status and the diff; writes nothing",
+                 "Plan the recipe in memory and show each rule's status, the diff of each "
+                 "step and a one-line summary.  On a terminal the output goes through "
+                 "$PAGER.  Nothing is written.")
     _common(p)
     _select(p)
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--stat", action="store_true",
+                       help="show a diffstat of each step instead of the diff")
+    shown.add_argument("--name-only", action="store_true",
+                       help="show only the names of the files each step changes")
+    shown.add_argument("--no-diff", action="store_true",
+                       help="show only the statuses and the summary")
+    p.add_argument("--no-pager", action="store_true", help="do not page the output")
 
-    p = sub.add_parser("rules", help="list recipes and rules, or show one rule's documentation")
+    p = _command(sub, "rules", "list recipes and rules, or show one rule's documentation",
+                 "Without an argument, list every recipe with its steps and rules; with a "
+                 "recipe name or rule id, show its documentation.")
     p.add_argument("id", nargs="?", help="a rule id or recipe name")
 
-    p = sub.add_parser("inspect", help="show what the C front end sees in a file")
-    p.add_argument("file")
+    p = _command(sub, "inspect", "show what the C front end sees in a file",
+                 "Show the top-level items of a C file with their lines and preprocessor "
+                 "conditions, whether each configuration parses, and the names each "
+                 "function uses.")
+    p.add_argument("file", help="the C source or header file")
     p.add_argument("--define", action="append", default=[], metavar="NAME",
                    help="parse with NAME defined (repeatable)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    p = sub.add_parser("replay", help="plan, apply and build-test a recipe at several revisions")
+    p = _command(sub, "replay", "plan, apply and build-test a recipe at several revisions",
+                 "Plan, apply in memory and build-test the recipe at each revision of a git "
+                 "repository, read from its objects (no checkout), and print a matrix of "
+                 "rule statuses per revision.")
     _common(p)
-    p.add_argument("--rev", action="append", required=True, metavar="REV")
-    p.add_argument("--build", default="parse", help="build-test strategy (default parse)")
+    p.add_argument("--rev", action="append", required=True, metavar="REV",
+                   help="a revision to replay at: commit, branch or tag (repeatable)")
+    p.add_argument("--build", default="parse", metavar="STRATEGY",
+                   help="build-test strategy (default parse)")
+    _strict(p)
+    p.add_argument("--out", metavar="DIR",
+                   help="write each revision's patch series to DIR/<rev>/")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="replay N revisions at once (default 1)")
 
-    p = sub.add_parser("build-test", help="build-test the recipe's files of a tree as they are")
-    p.add_argument("--tree", default="/usr/src")
-    p.add_argument("--recipe", default="bhyve-ipc")
-    p.add_argument("--strategy", default="auto")
-    p.add_argument("--json", action="store_true")
+    p = _command(sub, "build-test", "build-test the recipe's programs in a tree as they are",
+                 "Compile every unit of the programs whose files the recipe works on, as "
+                 "they are in the tree, link them, and list the diagnostics.")
+    p.add_argument("--tree", default="/usr/src", help="source tree (default /usr/src)")
+    p.add_argument("--recipe", default="bhyve-ipc", help="recipe name (default bhyve-ipc)")
+    p.add_argument("--build", "--strategy", dest="build", default="auto", metavar="STRATEGY",
+                   help="build-test strategy as for apply (--strategy is its older name), "
+                        "or `all` to compare them")
+    _strict(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
+
+
+def _command(sub, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand with a one-line help (in `refactor --help`) and a description."""
+    return sub.add_parser(name, help=help, description=description)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,11 +9,20 @@ from pathlib import Path
 from refactor import gitutil
 from refactor.emit import check_branch_free, emit, prepare_out, write_report
 from refactor.errors import UsageError
+from refactor.messages import Options, format_trailer, parse_ident
 from refactor.ops.cli import name_steps, op_recipe
-from refactor.output import default_out, dump_json
+from refactor.output import RECIPE_TRAILERS, default_out, dump_json
 from refactor.plan import Plan, plan_recipe
 from refactor.recipe import Recipe, find_rule, get_recipe, recipes
-from refactor.report import Progress, plan_json, status_table, step_diff, use_colour
+from refactor.report import (
+    Progress,
+    plan_json,
+    status_table,
+    step_diff,
+    step_stat,
+    summary,
+    use_colour,
+)
 from refactor.target import check_anchors, dirty_paths, open_target
 
 
@@ -45,16 +54,44 @@ def check_out_writable(out: Path) -> None:
         raise UsageError(f"cannot write to --out {out}: {probe} is not writable")
 
 
-def check_strategy(name: str, option: str = "--build") -> None:
-    """Refuse an unknown --build before any work is done."""
-    if name == "none":
-        return
-    from refactor.buildtest import choose_strategy
+def check_strategy(name: str, option: str = "--build"):
+    """The run's one BuildStrategy; an unknown --build is refused before any work."""
+    from refactor.buildtest import BuildStrategy
 
     try:
-        choose_strategy(name)
+        return BuildStrategy.choose(name)
     except ValueError as exc:
         raise UsageError(f"{option} {name}: {exc}") from None
+
+
+def build_status(builds, strict: bool) -> int:
+    """1 when a build test failed, or (with --build-strict) could not tell; else 0."""
+    verdicts = {b.verdict for b in builds if b is not None}
+    return 1 if "fail" in verdicts or (strict and "inconclusive" in verdicts) else 0
+
+
+def inconclusive_note(builds, strict: bool) -> str | None:
+    steps = [str(i) for i, b in enumerate(builds, 1) if b is not None
+             and b.verdict == "inconclusive"]
+    if not steps:
+        return None
+    return (f"build-test INCONCLUSIVE for step{'s' if len(steps) > 1 else ''} "
+            f"{', '.join(steps)}: some units could not be compiled, so nothing proves they "
+            "build" + ("" if strict else "; --build-strict makes this an error"))
+
+
+def message_options(args, recipe: Recipe | None = None) -> tuple[Options, str | None]:
+    """--trailer, --signoff and --author, checked before any work: (options, author)."""
+    trailers: list[str] = []
+    for t in args.trailer:
+        if t == RECIPE_TRAILERS:
+            trailers += (recipe or get_recipe(args.recipe)).trailers
+        else:
+            trailers.append(t)
+    for t in trailers:
+        format_trailer(t)  # a malformed one is bad usage
+    author = "{} <{}>".format(*parse_ident(args.author)) if args.author else None
+    return Options(tuple(trailers), args.signoff), author
 
 
 def cmd_apply(args, recipe: Recipe | None = None) -> int:
@@ -63,11 +100,12 @@ def cmd_apply(args, recipe: Recipe | None = None) -> int:
         name = recipe.name
     else:
         name = Path(args.recipe).stem if args.recipe.endswith(".toml") else args.recipe
-    out = (Path(args.out) if args.out else default_out(name)).absolute()
+    out = (Path(args.out) if args.out else default_out(name, args.tree)).absolute()
     check_out_writable(out)
-    check_strategy(args.build)
+    strategy = check_strategy(args.build)
+    message, author = message_options(args, recipe)
     recipe, target, plan = _planned(args, recipe)
-    colour = use_colour(sys.stdout) and not args.json
+    colour = use_colour(sys.stdout, args.color) and not args.json
 
     if plan.conflicts:
         report = _report(plan, target, None, out, exit_status=1)
@@ -90,16 +128,17 @@ def cmd_apply(args, recipe: Recipe | None = None) -> int:
         raise UsageError("--in-place is for trees that are not git checkouts; "
                          "on a checkout the change goes on a branch")
     branch = args.branch or f"refactor/{recipe.name}"
-    check_branch_free(target, branch)
+    replaces = check_branch_free(target, branch, args.force)
     out = prepare_out(out)
 
     progress = Progress()
     try:
-        emitted = emit(plan, target, out, branch if target.is_git else None, args.build,
-                       in_place=args.in_place, progress=progress)
+        emitted = emit(plan, target, out, branch if target.is_git else None, strategy,
+                       in_place=args.in_place, progress=progress, message=message,
+                       author=author, replaces=replaces)
     finally:
         progress.done()
-    status = 1 if emitted.build_failed else 0
+    status = build_status(emitted.builds, args.build_strict)
     report = _report(plan, target, emitted, out, exit_status=status)
     report_path = out / "report.json"
     report["written"].append(str(report_path))
@@ -107,9 +146,17 @@ def cmd_apply(args, recipe: Recipe | None = None) -> int:
     text = status_table(plan, colour, emitted.builds, emitted.commits)
     if emitted.branch:
         text += f"\nbranch {emitted.branch} in {target.root}"
+    if emitted.backup:
+        text += f"\nthe old {emitted.branch} is kept as branch {emitted.backup}"
     text += f"\nwrote {len(report['written'])} files to {out}"
-    if status:
+    note = inconclusive_note(emitted.builds, args.build_strict)
+    if note:
+        text += "\n" + note
+    if emitted.build_failed:
         text += "\nbuild-test FAILED; the branch and patches are written for inspection"
+    elif status:
+        text += "\nbuild-test INCONCLUSIVE under --build-strict; the branch and patches " \
+            "are written for inspection"
     _show(args, report, text)
     return status
 
@@ -125,23 +172,45 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
     steps = []
     for i, s in enumerate(plan.steps):
         steps.append({
-            "subject": s.step.subject,
+            "subject": s.subject,
             "commit": emitted.commits[i] if emitted else None,
             "files": s.touched,
             "rules": [r.to_json() for r in s.rules],
-            "build": emitted.builds[i] if emitted and emitted.builds else None,
+            "build": b.to_json() if emitted and emitted.builds
+            and (b := emitted.builds[i]) is not None else None,
         })
+    builds = [b for b in (emitted.builds if emitted else []) if b is not None]
     return {
         "tree": str(target.root),
         "head": target.head,
         "recipe": plan.recipe.name,
         "mode": "git" if target.is_git else "plain",
         "branch": emitted.branch if emitted else None,
+        "backup": emitted.backup if emitted else None,
         "base": emitted.base if emitted else target.head,
         "steps": steps,
         "out": str(out),
         "written": list(emitted.written) if emitted else [],
+        "build": build_summary(builds),
         "exit_status": exit_status,
+    }
+
+
+def build_summary(builds) -> dict | None:
+    """The series' build test at a glance: the worst verdict and what it covered."""
+    if not builds:
+        return None
+    order = ["fail", "inconclusive", "pass", "skipped"]
+    return {
+        "strategy": builds[0].strategy,
+        "verdict": min((b.verdict for b in builds), key=order.index),
+        "inconclusive_steps": sum(1 for b in builds if b.verdict == "inconclusive"),
+        "failed_steps": sum(1 for b in builds if b.verdict == "fail"),
+        "units": [b.units for b in builds],
+        "linked": [b.linked for b in builds],
+        "compiled": sum(b.compiled for b in builds),
+        "reused": sum(b.reused for b in builds),
+        "seconds": round(sum(b.seconds for b in builds), 3),
     }
 
 
@@ -151,13 +220,22 @@ def cmd_plan(args, recipe: Recipe | None = None) -> int:
         data = plan_json(plan)
         data["diffs"] = [step_diff(s) for s in plan.steps]
         dump_json(data)
-    else:
-        colour = use_colour(sys.stdout)
+        return 1 if plan.conflicts else 0
+    from refactor.pager import paged
+
+    colour = use_colour(sys.stdout, args.color)  # the terminal's, not the pager's pipe
+    with paged(not args.no_pager):
         print(status_table(plan, colour))
         for s in plan.steps:
-            if s.changes:
-                print(f"\n# {s.step.subject}\n")
-                sys.stdout.write(step_diff(s, colour))
+            if s.changes and not args.no_diff:
+                print(f"\n# {s.subject}\n")
+                if args.stat:
+                    sys.stdout.write(step_stat(s))
+                elif args.name_only:
+                    print("\n".join(s.touched))
+                else:
+                    sys.stdout.write(step_diff(s, colour))
+        print("\n" + summary(plan, args.tree))
     return 1 if plan.conflicts else 0
 
 
@@ -196,7 +274,7 @@ def cmd_rules(args) -> int:
             if r.doc:
                 print(r.doc.strip() + "\n")
             for i, step in enumerate(r.steps, 1):
-                print(f"step {i}: {step.subject}")
+                print(f"step {i}: {step.title}")
                 for rule in step.rules:
                     print(f"  {rule.id:<28} {rule.summary}")
             return 0
@@ -211,7 +289,7 @@ def cmd_rules(args) -> int:
     for r in all_.values():
         print(f"{r.name}: {r.summary}")
         for i, step in enumerate(r.steps, 1):
-            print(f"  step {i}: {step.subject}")
+            print(f"  step {i}: {step.title}")
             for rule in step.rules:
                 print(f"    {rule.id:<28} {rule.summary}")
     print("operations (`refactor rules OP` for options):")
@@ -238,6 +316,8 @@ def cmd_replay(args) -> int:
     from refactor.replay import replay
 
     check_strategy(args.build)
+    if args.out:
+        check_out_writable(Path(args.out).absolute())
     return replay(args)
 
 
@@ -248,17 +328,24 @@ def cmd_build_test(args) -> int:
     if not tree.is_dir():
         raise UsageError(f"tree {tree} is not a directory")
     recipe = get_recipe(args.recipe)
-    check_strategy(args.strategy, "--strategy")
+    strategy = "all"
+    if args.build != "all":
+        strategy = check_strategy(args.build)
+        if not strategy.enabled:
+            raise UsageError("--build none: nothing to do")
     files = sorted({f for r in recipe.rules() for f in r.files})
-    results = build_test_command(tree, args.strategy, files)
-    data = [r.to_json() for r in results]
+    results = build_test_command(tree, strategy, files)
     if args.json:
-        dump_json(data)
+        dump_json([r.to_json() for r in results])
     else:
-        for r in data:
-            print(f"{r['strategy']}: {r['verdict']} ({r['seconds']:.2f}s) {r.get('why', '')}")
-            for d in r["new"]:
+        for r in results:
+            print(f"{r.summary()} in {r.seconds:.2f}s; programs: "
+                  f"{', '.join(r.programs) or '-'} ({r.why})")
+            for d in r.new:
                 print(f"  {d}")
-            for d in r["preexisting"]:
-                print(f"  pre-existing: {d}")
-    return 1 if any(r["verdict"] == "fail" for r in data) else 0
+            for d in r.unchecked:
+                print(f"  unchecked: {d}")
+            for d in r.preexisting:
+                print(f"  present: {d}")
+            print(f"  log: {r.log}")
+    return build_status(results, args.build_strict)

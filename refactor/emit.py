@@ -13,11 +13,13 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from refactor import gitutil
+from refactor.buildtest import BuildResult, BuildStrategy
 from refactor.errors import UsageError
+from refactor.messages import Options
 from refactor.plan import Plan
 from refactor.target import Target
 
@@ -30,11 +32,16 @@ class Emitted:
     commits: list[str | None]  # per step; None where the step changed nothing
     branch: str | None
     written: list[str] = field(default_factory=list)
-    builds: list[dict | None] = field(default_factory=list)
+    builds: list[BuildResult | None] = field(default_factory=list)
+    backup: str | None = None  # where --force kept the branch it replaced
 
     @property
     def build_failed(self) -> bool:
-        return any(b and b.get("verdict") == "fail" for b in self.builds)
+        return any(b is not None and b.verdict == "fail" for b in self.builds)
+
+    @property
+    def build_inconclusive(self) -> bool:
+        return any(b is not None and b.verdict == "inconclusive" for b in self.builds)
 
 
 def prepare_out(out: Path) -> Path:
@@ -48,20 +55,49 @@ def prepare_out(out: Path) -> Path:
     return out
 
 
-def check_branch_free(target: Target, branch: str) -> None:
+def check_branch_free(target: Target, branch: str, force: bool = False) -> str | None:
+    """Refuse an existing branch, or with --force return its commit (to be replaced)."""
     if not target.is_git:
-        return
+        return None
     try:
         gitutil.run(target.root, "check-ref-format", "--branch", branch)
     except RuntimeError:
         raise UsageError(f"{branch!r} is not a valid branch name") from None
-    if f"refs/heads/{branch}" in {h.path for h in target.repo.heads}:
+    if f"refs/heads/{branch}" not in {h.path for h in target.repo.heads}:
+        return None
+    if not force:
         raise UsageError(f"branch {branch} already exists in {target.root}; "
-                         f"delete it or pick another with --branch")
+                         f"delete it, pick another with --branch, or replace it with --force")
+    if not target.repo.head.is_detached and target.repo.head.ref.path == f"refs/heads/{branch}":
+        raise UsageError(f"branch {branch} is checked out in {target.root}; switch to another "
+                         f"branch first, or pick another with --branch")
+    return gitutil.run(target.root, "rev-parse", f"refs/heads/{branch}").decode().strip()
 
 
-def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
-         in_place: bool = False, progress=None) -> Emitted:
+def backup_name(target: Target, branch: str) -> str:
+    """`<branch>.orig`, or `<branch>.orig.2`, ... : a name no branch has yet."""
+    heads = {h.path for h in target.repo.heads}
+    name, n = f"{branch}.orig", 1
+    while f"refs/heads/{name}" in heads:
+        n += 1
+        name = f"{branch}.orig.{n}"
+    return name
+
+
+def replace_branch(target: Target, branch: str, tip: str, old: str | None) -> str | None:
+    """Point `branch` at `tip`.  An old branch (--force) is kept as a backup branch first;
+    returns the backup's name.  Both updates refuse a ref that moved meanwhile."""
+    backup = None
+    if old:
+        backup = backup_name(target, branch)
+        gitutil.run(target.root, "update-ref", f"refs/heads/{backup}", old, "")
+    gitutil.run(target.root, "update-ref", f"refs/heads/{branch}", tip, old or "")
+    return backup
+
+
+def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str | BuildStrategy,
+         in_place: bool = False, progress=None, message: Options | None = None,
+         author: str | None = None, replaces: str | None = None) -> Emitted:
     """Commit every step that changed something, then write patches, diff and builds."""
     out = out.absolute()  # git runs with the repository as its working directory
     touched = sorted({p for s in plan.steps for p in s.changes})
@@ -75,42 +111,40 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
         if progress:
             progress(f"committing {sum(1 for s in plan.steps if s.changes)} steps")
         made = iter(gitutil.make_commits(
-            repo_dir, base, [(s.changes, s.step.message()) for s in plan.steps if s.changes]))
+            repo_dir, base, commit_messages(plan, repo_dir, message), author=author))
         commits = [next(made) if s.changes else None for s in plan.steps]
         tip = next((c for c in reversed(commits) if c), base)
-        builds = _build_tests(plan, build, out, progress)
+        builds = BuildStrategy.of(build).run_series(plan.steps, out / "build", progress)
         written = _write_outputs(plan, repo_dir, base, tip, out)
-        made_branch = None
+        made_branch = backup = None
         if target.is_git and branch and tip != base:
-            gitutil.run(target.root, "update-ref", f"refs/heads/{branch}", tip, "")
+            backup = replace_branch(target, branch, tip, replaces)
             made_branch = branch
         if in_place:
             written += write_in_place(target.root, plan.final, touched)
-        return Emitted(base, commits, made_branch, written, builds)
+        return Emitted(base, commits, made_branch, written, builds, backup)
     finally:
         if scratch is not None:
             scratch.cleanup()
 
 
-def _build_tests(plan: Plan, build: str, out: Path, progress) -> list[dict | None]:
-    if build == "none":
-        return [None for _ in plan.steps]
-    from refactor.buildtest import choose_strategy, run_build_test
+def write_series(plan: Plan, repo_dir: Path, base: str, out: Path) -> list[str]:
+    """Commit the plan's steps as loose objects of `repo_dir` (no ref, no checkout) and
+    write their patch series and full-context diff to `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    made = gitutil.make_commits(repo_dir, base, commit_messages(plan, repo_dir, None))
+    return _write_outputs(plan, repo_dir, base, made[-1] if made else base, out)
 
-    strategy, why = choose_strategy(build)
-    results: list[dict | None] = []
-    for i, step in enumerate(plan.steps, 1):
-        if not step.changes:
-            results.append(None)
-            continue
-        if progress:
-            progress(f"build-test {i}/{len(plan.steps)} ({strategy})")
-        log_dir = out / "build" / f"{i:04d}"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        res = run_build_test(step.before, step.after, step.touched, strategy, log_dir).to_json()
-        res.setdefault("why", why)
-        results.append(res)
-    return results
+
+def commit_messages(plan: Plan, repo_dir: Path, options: Options | None
+                    ) -> list[tuple[dict[str, bytes | None], str]]:
+    """(changes, message) of every step that changed something; --signoff signs as the
+    committer of `repo_dir`."""
+    options = options or Options()
+    if options.signoff and not options.signer:
+        options = replace(options, signer=gitutil.person(repo_dir))
+    return [(s.changes, s.step.message(s.rules, options) or s.step.title + "\n")
+            for s in plan.steps if s.changes]
 
 
 def _write_outputs(plan: Plan, repo_dir: Path, base: str, tip: str, out: Path) -> list[str]:

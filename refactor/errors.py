@@ -21,3 +21,11 @@ class EditConflict(RefactorError):
     def __init__(self, message: str, rules: tuple[str, ...] = ()):
         super().__init__(message)
         self.rules = rules
+
+
+def did_you_mean(name: str, choices) -> str:
+    """' (did you mean X?)' for the closest of `choices` to a misspelt name, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""

@@ -52,6 +52,13 @@ def _ident(repo: Path, var: str, kind: str) -> bytes:
     return f"{name} <{email}> {int(time.time())} +0000".encode()
 
 
+def person(repo: Path, var: str = "GIT_COMMITTER_IDENT") -> str:
+    """'Name <email>' of the user (as `git var` says), for Signed-off-by."""
+    kind = "COMMITTER" if "COMMITTER" in var else "AUTHOR"
+    ident = _ident(repo, var, kind).decode("utf-8", "replace")
+    return ident.rsplit(" ", 2)[0]
+
+
 def _modes(repo: Path, base: str | None, paths: list[str]) -> dict[str, str]:
     if base is None or not paths:
         return {}
@@ -70,8 +77,12 @@ def _path(path: str) -> bytes:
 
 
 def make_commits(repo: Path, base: str | None,
-                 steps: list[tuple[dict[str, bytes | None], str]]) -> list[str]:
+                 steps: list[tuple[dict[str, bytes | None], str]],
+                 author: str | None = None) -> list[str]:
     """Commit each (changes, message) on top of `base` (None: a root commit), in order.
+
+    `author` ('Name <mail>', from --author) replaces the user's author
+    identity; the user stays the committer, as with `git commit --author`.
 
     One `git fast-import` writes every blob, tree and commit straight into the
     object database: the cost follows the changed files, not the size of the
@@ -81,14 +92,18 @@ def make_commits(repo: Path, base: str | None,
         return []
     paths = sorted({p for changes, _ in steps for p in changes})
     modes = _modes(repo, base, paths)
-    author = _ident(repo, "GIT_AUTHOR_IDENT", "AUTHOR")
     committer = _ident(repo, "GIT_COMMITTER_IDENT", "COMMITTER")
+    if author:
+        when = committer.rsplit(b" ", 2)[1:]
+        author_ident = b" ".join([author.encode("utf-8"), *when])
+    else:
+        author_ident = _ident(repo, "GIT_AUTHOR_IDENT", "AUTHOR")
     ref = f"refs/refactor/import-{os.getpid()}-{int(time.time() * 1e6)}"
     stream = bytearray()
     for i, (changes, message) in enumerate(steps, 1):
         msg = message.encode("utf-8")
         stream += f"commit {ref}\nmark :{i}\n".encode()
-        stream += b"author " + author + b"\ncommitter " + committer + b"\n"
+        stream += b"author " + author_ident + b"\ncommitter " + committer + b"\n"
         stream += b"data %d\n" % len(msg) + msg + b"\n"
         if i == 1 and base is not None:
             stream += f"from {base}\n".encode()

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from refactor.edits import EditSet
-from refactor.errors import EditConflict, UsageError
+from refactor.errors import EditConflict, UsageError, did_you_mean
 from refactor.recipe import Recipe, Step
 from refactor.rule import Outcome, Rule, Status
 from refactor.tree import Tree
@@ -48,6 +48,12 @@ class StepResult:
     @property
     def touched(self) -> list[str]:
         return sorted(self.changes)
+
+    @property
+    def subject(self) -> str:
+        """The subject of this step's commit, made from what applied; else its title."""
+        message = self.step.message(self.rules)
+        return message.splitlines()[0] if message else self.step.title
 
 
 @dataclass
@@ -86,7 +92,8 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
     known = {r.id for r in recipe.rules()}
     for rid in skip | only:
         if rid not in known:
-            raise UsageError(f"recipe {recipe.name} has no rule {rid!r}")
+            raise UsageError(f"recipe {recipe.name} has no rule {rid!r}"
+                             + did_you_mean(rid, sorted(known)))
 
     status_of: dict[str, RuleResult] = {}
     steps: list[StepResult] = []

@@ -10,20 +10,47 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from refactor.errors import UsageError
+from refactor.errors import UsageError, did_you_mean
 from refactor.rule import Rule
 
 
 @dataclass
 class Step:
-    """Rules that make one commit.  `subject` and `body` are its commit message."""
+    """Rules that make one commit.
+
+    `subject` is the step's title, and its commit subject when every rule
+    applies; otherwise the subject and body come from what applied
+    (refactor.messages).  `body` opens the commit body whenever the step
+    makes a commit, so it may say only what holds whichever of its rules
+    apply (why the step exists), or nothing.  `area` prefixes the subject
+    (`bhyve: ...`; default: the area `subject` names); `texts` gives per
+    rule id what it says in the message (a refactor.messages.Text), else the
+    rule's own summary and message.
+    """
 
     subject: str
     body: str
     rules: list[Rule]
+    area: str = ""
+    texts: dict = field(default_factory=dict)
 
-    def message(self) -> str:
-        return f"{self.subject}\n\n{self.body.strip()}\n"
+    def __post_init__(self) -> None:
+        ids = {r.id for r in self.rules}
+        stray = sorted(set(self.texts) - ids)
+        if stray:
+            raise ValueError(f"step {self.subject!r} has texts for rules it lacks: {stray}")
+
+    def message(self, results, options=None) -> str | None:
+        """The commit message for these rule results, or None: nothing applied, no commit."""
+        from refactor.messages import compose
+
+        return compose(self, results, options)
+
+    @property
+    def title(self) -> str:
+        from refactor.messages import area_of, with_prefix
+
+        return with_prefix(area_of(self), self.subject)
 
 
 @dataclass
@@ -35,6 +62,9 @@ class Recipe:
     anchors: tuple[str, ...] = ()
     doc: str = ""
     extra: dict = field(default_factory=dict)
+    #: Trailers `apply --trailer` (without a value) adds, e.g. "Differential
+    #: Revision: https://reviews.freebsd.org/D28199".
+    trailers: tuple[str, ...] = ()
 
     def rules(self) -> list[Rule]:
         return [r for s in self.steps for r in s.rules]
@@ -43,7 +73,8 @@ class Recipe:
         for r in self.rules():
             if r.id == rule_id:
                 return r
-        raise UsageError(f"recipe {self.name} has no rule {rule_id!r}")
+        raise UsageError(f"recipe {self.name} has no rule {rule_id!r}"
+                         + did_you_mean(rule_id, [r.id for r in self.rules()]))
 
 
 RECIPE_PATH_VAR = "REFACTOR_RECIPE_PATH"
@@ -124,13 +155,16 @@ def get_recipe(name: str) -> Recipe:
     all_ = recipes()
     if name not in all_:
         known = ", ".join(sorted(all_)) or "none"
-        raise UsageError(f"unknown recipe {name!r} (known: {known})")
+        raise UsageError(f"unknown recipe {name!r}{did_you_mean(name, all_)}; known: {known}")
     return all_[name]
 
 
 def find_rule(rule_id: str) -> tuple[Recipe, Rule]:
-    for recipe in recipes().values():
+    all_ = recipes()
+    for recipe in all_.values():
         for rule in recipe.rules():
             if rule.id == rule_id:
                 return recipe, rule
-    raise UsageError(f"unknown rule {rule_id!r}; `refactor rules` lists them")
+    names = [*all_, *(r.id for recipe in all_.values() for r in recipe.rules())]
+    raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, names)}; "
+                     f"`refactor rules` lists them")

@@ -25,28 +25,30 @@ SHORT = {
 }
 
 
-def replay_rev(recipe, tree_dir: str, rev: str, build: str, log_root: Path) -> dict:
+def replay_rev(recipe, tree_dir: str, rev: str, build, log_root: Path,
+               series_root: Path | None = None) -> dict:
+    """One revision; `build` is the run's BuildStrategy, or its name in a worker."""
     target = open_target(tree_dir, rev)
     if not target.is_git:
         raise UsageError(f"{tree_dir} is not a git checkout; replay needs one")
     check_anchors(target, recipe)
     plan = plan_recipe(recipe, target.tree)
-    builds = []
-    if not plan.conflicts and build != "none":
-        from refactor.buildtest import choose_strategy, run_build_test
+    builds: list = []
+    if not plan.conflicts:
+        from refactor.buildtest import BuildStrategy
 
-        strategy, _ = choose_strategy(build)
-        for i, step in enumerate(plan.steps, 1):
-            if not step.changes:
-                builds.append(None)
-                continue
-            log_dir = log_root / rev.replace("/", "_") / f"{i:04d}"
-            log_dir.mkdir(parents=True, exist_ok=True)
-            builds.append(run_build_test(step.before, step.after, step.touched, strategy,
-                                         log_dir).to_json())
+        builds = [b.to_json() if b else None for b in BuildStrategy.of(build).run_series(
+            plan.steps, log_root / rev_dir(rev))]
+    series = None
+    if series_root is not None and not plan.conflicts:
+        from refactor.emit import write_series
+
+        series = str(series_root / rev_dir(rev))
+        write_series(plan, target.root, target.head, Path(series))
     return {
         "rev": rev,
         "commit": target.head,
+        "series": series,
         "rules": {r.rule.id: {"status": str(r.status), "reason": r.reason}
                   for r in plan.rule_results()},
         "builds": builds,
@@ -66,32 +68,69 @@ def matrix(recipe, results: list[dict]) -> str:
         lines.append(rid.ljust(width) + "".join(cells))
     build_cells = []
     for r, c in zip(results, cols, strict=True):
-        verdicts = [b["verdict"] for b in r["builds"] if b]
-        text = "fail" if "fail" in verdicts else ("pass" if verdicts else "-")
+        text = worst_verdict(r["builds"])
         build_cells.append(text.ljust(c))
     lines.append("build-test".ljust(width) + "".join(build_cells))
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _replay_one(recipe_name: str, tree_dir: str, rev: str, build: str, logs: str) -> dict:
+def worst_verdict(builds: list) -> str:
+    """The revision's build test in one word: its worst step, or "-"."""
+    verdicts = {b["verdict"] for b in builds if b}
+    return next((v for v in ("fail", "inconclusive", "pass", "skipped") if v in verdicts), "-")
+
+
+def rev_dir(rev: str) -> str:
+    return rev.replace("/", "_")
+
+
+def progress_line(done: int, total: int, result: dict) -> str:
+    """replay: 2/4 releng/13.0: 12 applied, 3 already, 2 n/a, build pass"""
+    counts: dict[str, int] = {}
+    for v in result["rules"].values():
+        counts[SHORT[v["status"]]] = counts.get(SHORT[v["status"]], 0) + 1
+    said = ", ".join(f"{counts[k]} {k}" for k in SHORT.values() if counts.get(k))
+    build = worst_verdict(result["builds"])
+    return f"replay: {done}/{total} {result['rev']}: {said}; build {build}"
+
+
+def _replay_one(recipe_name: str, tree_dir: str, rev: str, build: str, logs: str,
+                series: str | None) -> dict:
     # A worker process finds the recipe again by name: rule objects need not pickle.
-    return replay_rev(get_recipe(recipe_name), tree_dir, rev, build, Path(logs))
+    return replay_rev(get_recipe(recipe_name), tree_dir, rev, build, Path(logs),
+                      Path(series) if series else None)
 
 
 def replay(args) -> int:
     recipe = get_recipe(args.recipe)
     jobs = max(1, min(args.jobs, len(args.rev)))
+    series = Path(args.out).absolute() if getattr(args, "out", None) else None
+    total = len(args.rev)
+
+    def report(done: int, result: dict) -> None:
+        print(progress_line(done, total, result), file=sys.stderr, flush=True)
+
     with tempfile.TemporaryDirectory(prefix="refactor-replay-") as logs:
         if jobs == 1:
-            results = [replay_rev(recipe, args.tree, rev, args.build, Path(logs))
-                       for rev in args.rev]
+            from refactor.buildtest import BuildStrategy
+
+            # One strategy for every revision: units the revisions share are compiled once.
+            strategy = BuildStrategy.choose(args.build)
+            results = []
+            for rev in args.rev:
+                results.append(replay_rev(recipe, args.tree, rev, strategy, Path(logs),
+                                          series))
+                report(len(results), results[-1])
         else:
             # Revisions are independent: each reads its own commit from git.
-            from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures import ProcessPoolExecutor, as_completed
 
             with ProcessPoolExecutor(jobs) as pool:
                 futures = [pool.submit(_replay_one, recipe.name, args.tree, rev, args.build,
-                                       logs) for rev in args.rev]
+                                       logs, str(series) if series else None)
+                           for rev in args.rev]
+                for done, f in enumerate(as_completed(futures), 1):
+                    report(done, f.result())
                 results = [f.result() for f in futures]
     if args.json:
         dump_json({"recipe": recipe.name, "tree": str(args.tree), "revs": results})
@@ -107,7 +146,12 @@ def replay(args) -> int:
             for b in r["builds"]:
                 for d in (b or {}).get("new", []):
                     print(f"  new diagnostic: {d}")
-    failed = any(r["conflict"] or any(b and b["verdict"] == "fail" for b in r["builds"])
+                for d in (b or {}).get("unchecked", []):
+                    print(f"  unchecked: {d}")
+        if series:
+            print(f"\nthe series of each revision are in {series}/<rev>/")
+    bad = {"fail", "inconclusive"} if args.build_strict else {"fail"}
+    failed = any(r["conflict"] or any(b and b["verdict"] in bad for b in r["builds"])
                  for r in results)
     sys.stdout.flush()
     return 1 if failed else 0

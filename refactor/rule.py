@@ -64,6 +64,9 @@ class Rule:
     #: Rule ids whose change this rule builds on.  When one of them was not
     #: applied and is not already in the tree, this rule is not applicable either.
     requires: tuple[str, ...] = ()
+    #: The rule's sentence(s) for the commit body of its step, when the step
+    #: does not give its own (refactor.messages): said only if the rule applied.
+    message: str = ""
 
     def plan(self, tree: Tree) -> Outcome:
         raise NotImplementedError

@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+#: Tree-relative paths.  (Inside class Tree, `list` is its method, so the
+#: annotations there use this name.)
+Paths = list[str]
 
 
 class Source:
@@ -167,7 +170,7 @@ class Tree:
     def describe(self) -> str:
         return self.source.describe()
 
-    def list(self, dir: str = "") -> list[str]:
+    def list(self, dir: str = "") -> Paths:
         """Tree-relative paths of the files directly in `dir`, changes included, sorted.
 
         Subdirectories are not listed; `subdirs()` names them.
@@ -175,7 +178,7 @@ class Tree:
         files, _ = self._listing(dir)
         return files
 
-    def subdirs(self, dir: str = "") -> list[str]:
+    def subdirs(self, dir: str = "") -> Paths:
         """Names of the subdirectories of `dir` (one listing, no walk), changes included."""
         _, dirs = self._listing(dir)
         return dirs
@@ -187,15 +190,15 @@ class Tree:
         for d in dirs:
             yield from self.walk(f"{dir}/{d}" if dir else d)
 
-    def glob(self, pattern: str) -> list[str]:
+    def glob(self, pattern: str) -> Paths:
         """Files matching a tree-relative pattern: `*` and `?` stay within one path
         component, `**` matches any number of directories (`usr.sbin/**/*.c`)."""
         parts = norm(pattern).split("/")
-        found: list[str] = []
+        found: Paths = []
         self._glob("", parts, found)
         return sorted(set(found))
 
-    def _glob(self, dir: str, parts: list[str], found: list[str]) -> None:
+    def _glob(self, dir: str, parts: Paths, found: Paths) -> None:
         head, rest = parts[0], parts[1:]
         join = (lambda n: f"{dir}/{n}" if dir else n)  # noqa: E731
         if head == "**":
@@ -214,7 +217,7 @@ class Tree:
             if fnmatch.fnmatchcase(d, head):
                 self._glob(join(d), rest, found)
 
-    def _listing(self, dir: str) -> tuple[list[str], list[str]]:
+    def _listing(self, dir: str) -> tuple[Paths, Paths]:
         dir = "" if dir in ("", ".") else norm(dir)
         key = ("listdir", dir)
         if key not in self._cache:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import textwrap
 
@@ -92,7 +93,84 @@ def test_error_present_before_the_change_is_preexisting(tmp_path, strategy):
     report = json.loads((out / "report.json").read_text())
     builds = [s["build"] for s in report["steps"]]
     assert res.returncode == 0, res.stdout + res.stderr
-    assert all(b["verdict"] == "pass" for b in builds), builds
-    if strategy == "cross":
-        pre = [d for d in builds[0]["preexisting"] if "missing.h" in d]
-        assert pre and pre[0].startswith("usr.sbin/bhyve/snapshot.c:")
+    if strategy == "parse":
+        assert all(b["verdict"] == "pass" for b in builds), builds
+        return
+    # The tree lacks a header snapshot.c needs: not the series' fault, but nothing
+    # proves snapshot.c builds, so no step may pass.
+    assert all(b["verdict"] == "inconclusive" for b in builds), builds
+    pre = [d for d in builds[0]["preexisting"] if "missing.h" in d]
+    assert pre and pre[0].startswith("usr.sbin/bhyve/snapshot.c:")
+    assert any(u.startswith("usr.sbin/bhyve/snapshot.c: did not compile before the commit: "
+                            "missing <missing.h>") for u in builds[0]["unchecked"]), builds[0]
+    assert report["build"]["verdict"] == "inconclusive"
+    assert report["build"]["inconclusive_steps"] == len(builds)
+    assert "build-test INCONCLUSIVE" in res.stdout and "--build-strict" in res.stdout
+    # Each step's summary names the units compiled and linked.
+    assert all(b["units"] > 0 and b["linked"] > 0 for b in builds), builds
+    assert re.search(r"cross: inconclusive, \d+ units compiled, \d+ linked", res.stdout)
+    # --build-strict: the same series is an error.
+    strict = run_cli("apply", "--tree", str(src), "--out", str(tmp_path / "out2"),
+                     "--branch", "strict", "--build", strategy, "--build-strict")
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert json.loads((tmp_path / "out2" / "report.json").read_text())["exit_status"] == 1
+
+
+@pytest.mark.skipif(not available("cross")[0], reason="ziglang is not installed")
+def test_series_without_ipc_c_in_srcs_would_not_link(tmp_path):
+    """The series moves code into ipc.c; without the rule that adds ipc.c to SRCS,
+    bhyve's objects no longer define what bhyverun.c calls."""
+    src = repo_of(tmp_path)
+    out = tmp_path / "out"
+    res = run_cli("apply", "--tree", str(src), "--out", str(out), "--build", "cross",
+                  "--skip", "makefile-bhyve-ipc-c")
+    assert res.returncode == 1, res.stdout + res.stderr
+    report = json.loads((out / "report.json").read_text())
+    failed = [s["build"] for s in report["steps"] if s["build"] and
+              s["build"]["verdict"] == "fail"]
+    assert failed, report["steps"]
+    links = [d for b in failed for d in b["new"] if "would not link: undefined reference to" in d]
+    assert links, failed
+    assert all(re.match(r"usr\.sbin/bhyve/\S+\.c:\d+: error: would not link: undefined "
+                        r"reference to '\w+' \(\w+\.o\)", d) for d in links), links
+    assert "would not link" in res.stdout
+    assert report["build"]["verdict"] == "fail"
+
+
+@pytest.mark.skipif(not available("cross")[0], reason="ziglang is not installed")
+def test_build_test_command_on_a_partial_tree_is_inconclusive(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(TREES / "bhyve-2021", src)
+    snap = src / "usr.sbin/bhyve/snapshot.c"
+    snap.write_bytes(snap.read_bytes().replace(b"#include <vmmapi.h>\n",
+                                               b"#include <vmmapi.h>\n#include <libxo/xo.h>\n"))
+    # --strategy is the older name of --build.
+    res = run_cli("build-test", "--tree", str(src), "--strategy", "cross")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.startswith("cross: inconclusive, "), res.stdout
+    assert "unchecked: usr.sbin/bhyve/snapshot.c: did not compile: missing <libxo/xo.h>" \
+        in res.stdout
+    strict = run_cli("build-test", "--tree", str(src), "--build", "cross", "--build-strict",
+                     "--json")
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    data = json.loads(strict.stdout)
+    assert data[0]["verdict"] == "inconclusive" and data[0]["units"] > 0
+    assert data[0]["programs"] == ["usr.sbin/bhyve", "usr.sbin/bhyvectl"]
+
+
+@pytest.mark.skipif(not available("cross")[0], reason="ziglang is not installed")
+def test_replay_inconclusive_and_build_strict(tmp_path):
+    def missing_header(src):
+        p = src / "usr.sbin/bhyve/snapshot.c"
+        p.write_bytes(p.read_bytes().replace(b"#include <vmmapi.h>\n",
+                                             b"#include <vmmapi.h>\n#include \"missing.h\"\n"))
+
+    src = repo_of(tmp_path, edit=missing_header)
+    res = run_cli("replay", "--tree", str(src), "--rev", "main", "--build", "cross")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert re.search(r"^build-test\s+inconclusive$", res.stdout, re.M), res.stdout
+    assert "unchecked: usr.sbin/bhyve/snapshot.c: did not compile before the commit: " \
+           "missing <missing.h>" in res.stdout
+    strict = run_cli("replay", "--tree", str(src), "--rev", "main", "--build", "cross",
+                     "--build-strict")
+    assert strict.returncode == 1, strict.stdout + strict.stderr

@@ -31,7 +31,7 @@ class Operation(Rule):
 
     `files`, `summary` and `id` are worked out from the options when the
     recipe does not give an id; `message` is the operation's sentence for the
-    commit body of its step (empty: the step's own body says it all).
+    commit body of its step, said only when it applies (refactor.messages).
     """
 
     op: ClassVar[str] = ""

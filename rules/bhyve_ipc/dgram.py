@@ -27,6 +27,7 @@ from refactor.c.spans import delete_span, inside
 from refactor.c.statements import delete_declarator, delete_statement, drop_argument
 from refactor.edits import Edit, insert, replace
 from refactor.ops.rename import Rename, RenameOptions
+from refactor.report import join_words
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule, Status
 from refactor.tree import Tree
 from refactor_rules.bhyve_ipc.messages import (
@@ -155,7 +156,8 @@ class IpcSockDgram(Rule):
             return AlreadyApplied("ipc.c already reads datagrams from a SOCK_DGRAM socket")
         if kinds != {"SOCK_STREAM"} or len(made) != 1 or len(accepts) != 1 or \
                 len(listens) != 1:
-            return Conflict(f"ipc.c has an unexpected socket shape: socket types {sorted(kinds)},"
+            kinds_text = join_words(sorted(kinds)) or "none"
+            return Conflict(f"ipc.c has an unexpected socket shape: socket types {kinds_text},"
                             f" {len(listens)} listen() and {len(accepts)} accept() calls")
         _, _, kind = made[0]
         edits = [replace(path, kind.start_byte, kind.end_byte, "SOCK_DGRAM", rid)]
