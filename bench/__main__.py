@@ -26,6 +26,7 @@ GROUPS = (
     ("spatch", "bench.fig_spatch", ("spatch-j1", "spatch-j2")),
     ("cfront", "bench.fig_cfront", ("cfront",)),
     ("replay", "bench.fig_replay", ("replay",)),
+    ("parse-rate", "bench.fig_parserate", ("parse-rate",)),
 )
 
 

@@ -42,6 +42,13 @@ def default_include_dirs(path: Path) -> tuple[Path | None, list[Path]]:
     return None, [path.parent]
 
 
+def semantic_default(path: Path):
+    """The semantic parse of `path` in the default configuration (no defines)."""
+    path = Path(path)
+    root, dirs = default_include_dirs(path)
+    return parse_configs(path.resolve(), [[]], [d.resolve() for d in dirs], root)[0]
+
+
 def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) -> dict:
     path = Path(path)
     data = path.read_bytes()
