@@ -28,7 +28,16 @@ from dataclasses import dataclass, field
 import tree_sitter
 import tree_sitter_c
 
-from refactor.c.hints import Group, Region, conditional_groups, flatten_inline_groups, scan, words
+from refactor.c import hinttable
+from refactor.c.hints import (
+    Group,
+    Region,
+    conditional_groups,
+    flatten_inline_groups,
+    inline_defines,
+    scan,
+    words,
+)
 
 LANGUAGE = tree_sitter.Language(tree_sitter_c.language())
 
@@ -94,6 +103,15 @@ class _Branch:
     conditions: tuple[str, ...]
 
 
+def hint_table(data: bytes) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """The tree's learned macro hints, with what this file's own #defines say on top."""
+    table = hinttable.load()
+    if b"define" not in data:
+        return table
+    own = hinttable.learn([data], table)
+    return {**table, **own} if own else table
+
+
 def _error_nodes(tree: tree_sitter.Tree) -> list[tree_sitter.Node]:
     """ERROR and MISSING nodes, visiting only subtrees that contain one."""
     out = []
@@ -136,7 +154,7 @@ class CFile:
         self.data = data
         self.path = path
         self.hints = frozenset(hints)
-        self.masked, self.regions = scan(data, self.hints)
+        self.masked, self.regions = scan(data, self.hints, hint_table(data))
         parser = tree_sitter.Parser(LANGUAGE)
         self.tree = parser.parse(self.masked)
         self._newlines = [m.start() for m in re.finditer(rb"\n", data)]
@@ -149,7 +167,9 @@ class CFile:
             # plain code and keep the other branches' identifiers aside.
             masked, hidden, groups = flatten_inline_groups(
                 data, self.masked, conditional_groups(data))
-            if groups:
+            masked, defines = inline_defines(data, masked)
+            hidden += defines
+            if groups or defines:
                 tree = parser.parse(masked)
                 retry = _error_nodes(tree)
                 if len(retry) < len(bad):

@@ -1,0 +1,113 @@
+"""Macro hints learned from #defines: each shape, on small hand-written cases."""
+
+from __future__ import annotations
+
+from refactor.c import hinttable
+from refactor.c.lossless import CFile
+
+DEFS = rb"""
+#define	my_foreach(p, h)	for ((p) = (h)->first; (p); (p) = (p)->next)
+#define	my_foreach_safe(p, h, t)	my_foreach(p, h)
+#define	MY_DEFINE(name, desc)	struct thing name[1] = { { desc } }; \
+	KEEP(name)
+#define	MY_TEST(name, tc)	static void test_##name(const struct tc *tc)
+#define	my_cast(m, t)	((t)((m)->data))
+#define	my_owner(p, type, f)	((type *)((char *)(p) - 8))
+#define	__kuser
+#define	__ctor	__attribute__((constructor))
+#define	static
+#define	exit
+#define	OPTION_FLAG
+"""
+
+
+def test_learn_reads_each_shape_off_the_definition():
+    t = hinttable.learn([DEFS])
+    assert t["my_foreach"] == ("loop", ())
+    assert t["my_foreach_safe"] == ("loop", ())  # through another loop macro
+    assert t["MY_DEFINE"] == ("declaration", ())
+    assert t["MY_TEST"] == ("header", ())
+    assert t["my_cast"] == ("type-argument", (1,))
+    assert t["my_owner"] == ("type-argument", (1,))
+    assert t["__kuser"] == ("attribute", ())
+    assert t["__ctor"] == ("attribute", ())
+    # a keyword, a plain word and an option flag are never hidden
+    assert "static" not in t and "exit" not in t and "OPTION_FLAG" not in t
+
+
+def test_definitions_that_disagree_are_left_out():
+    t = hinttable.learn([b"#define twice(a) for (;;)\n", b"#define twice(a) struct s a = {0};\n"])
+    assert "twice" not in t
+    # an empty stand-in does not vote against the real shape
+    t = hinttable.learn([b"#define MY_DEFINE(a, b)\n", DEFS])
+    assert t["MY_DEFINE"] == ("declaration", ())
+
+
+USES = DEFS + rb"""
+static MY_DEFINE(things, "some things");
+
+MY_TEST(adds, tc)
+{
+	int __kuser *p;
+
+	my_foreach(p, &head) {
+		q = my_cast(m, const struct foo *);
+		r = my_owner(q, struct bar, link);
+	}
+}
+
+static __ctor void
+init(void)
+{
+}
+"""
+
+
+def test_a_file_using_the_shapes_parses_clean():
+    cf = CFile(USES, "uses.c")
+    assert cf.errors == []
+    assert [it.name for it in cf.toplevel() if it.kind == "function"] == ["adds", "init"]
+    decl = next(it for it in cf.items_named("MY_DEFINE") if it.kind != "define")
+    assert cf.text(decl).startswith(b"static MY_DEFINE(things")
+    # identifiers under the masks are still found, with their kinds
+    assert [i.kind for i in cf.idents("things")] == ["ordinary"]
+    assert [i.kind for i in cf.idents("foo")] == ["tag"]
+    assert [i.kind for i in cf.idents("bar")] == ["tag"]
+
+
+def test_a_type_argument_is_masked_only_when_it_is_a_type():
+    src = DEFS + b"void f(void) { a = my_cast(m, x); b = my_cast(m, char *); }\n"
+    cf = CFile(src, "t.c")
+    assert cf.errors == []
+    assert [i.kind for i in cf.idents("x")] == ["ordinary"]
+
+
+def test_define_inside_an_initializer():
+    src = b"""static struct row rows[] = {
+	{ .name = "a" },
+#define	ROW_A	0
+	{ .name = "b" },
+#define	ROW_B	1
+};
+#undef ROW_B
+
+int
+f(void)
+{
+	return rows[ROW_A].x;
+}
+"""
+    cf = CFile(src, "t.c")
+    assert cf.errors == []
+    assert [i.kind for i in cf.idents("ROW_A")] == ["macro", "macro"]
+    assert cf.function("f") is not None
+
+
+def test_the_committed_table_knows_the_common_freebsd_shapes():
+    t = hinttable.load()
+    assert t["MALLOC_DEFINE"] == ("declaration", ())
+    assert t["SYSCTL_NODE"] == ("declaration", ())
+    assert t["TAILQ_FOREACH"] == ("loop", ())
+    assert t["mtod"] == ("type-argument", (1,))
+    assert t["ATF_TC_BODY"] == ("header", ())
+    assert "offsetof" not in t  # tree-sitter-c reads offsetof itself
