@@ -175,6 +175,13 @@ class CFile:
                 if len(retry) < len(bad):
                     self.masked, self.tree, bad, flattened = masked, tree, retry, groups
                     self.regions = sorted(self.regions + hidden, key=lambda r: r.start)
+        # Bytes no edit may touch: the parser could not tell what they are.
+        self.error_spans: list[tuple[int, int]] = []
+        for a, b in sorted((n.start_byte, max(n.end_byte, n.start_byte + 1)) for n in bad):
+            if self.error_spans and a <= self.error_spans[-1][1]:
+                self.error_spans[-1] = (self.error_spans[-1][0], max(b, self.error_spans[-1][1]))
+            else:
+                self.error_spans.append((a, b))
         self.errors: list[ParseError] = []
         for row, col in sorted({n.start_point for n in bad}):
             if not self.errors or self.errors[-1].line != row + 1:
@@ -185,6 +192,17 @@ class CFile:
         self.items: list[Item] = []
         self._index_items(self._build(self._body(self.tree.root_node), 0, len(data), None))
         self.identifiers: list[Ident] = self._attach(raw_idents)
+
+    def in_error(self, start: int, end: int) -> bool:
+        """Does [start, end) touch a byte inside an error node?"""
+        end = max(end, start + 1)  # an insertion touches the byte at its point
+        k = bisect_right(self.error_spans, (start, float("inf"))) - 1
+        for a, b in self.error_spans[max(k, 0):]:
+            if a >= end:
+                break
+            if start < b and a < end:
+                return True
+        return False
 
     # ----- lines and conditions -------------------------------------------------
 

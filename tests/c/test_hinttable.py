@@ -111,3 +111,17 @@ def test_the_committed_table_knows_the_common_freebsd_shapes():
     assert t["mtod"] == ("type-argument", (1,))
     assert t["ATF_TC_BODY"] == ("header", ())
     assert "offsetof" not in t  # tree-sitter-c reads offsetof itself
+
+
+def test_a_rename_never_touches_an_error_node():
+    from refactor.c.rename import rename
+
+    src = (b"int count;\n\nint f(void) { return count; }\n\n@@ count count @@\n\n"
+           b"int g(void) { return count; }\n")
+    cf = CFile(src, "t.c")
+    assert [e.line for e in cf.errors] == [5]
+    lo, hi = src.index(b"@@"), src.rindex(b"@@") + 2
+    assert cf.in_error(lo, hi) and not cf.in_error(0, 9)
+    out = rename(cf, "count", "total")
+    assert out.count(b"total") == 3
+    assert b"@@ count count @@" in out
