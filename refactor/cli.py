@@ -35,6 +35,11 @@ def _select(p: argparse.ArgumentParser) -> None:
                    help="apply only this rule (repeatable)")
 
 
+def _strict(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--build-strict", action="store_true",
+                   help="exit 1 when a build test is inconclusive, not only when it fails")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="refactor", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"refactor {__version__}")
@@ -47,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--branch", help="branch to create (default refactor/<recipe>)")
     p.add_argument("--build", default="auto",
                    help="build-test strategy: auto, make, cross, host, parse, cmd:..., none")
+    _strict(p)
     p.add_argument("--in-place", action="store_true",
                    help="also write the changed files into a plain (non-git) tree")
     p.add_argument("--allow-dirty", action="store_true",
@@ -69,13 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--rev", action="append", required=True, metavar="REV")
     p.add_argument("--build", default="parse", help="build-test strategy (default parse)")
+    _strict(p)
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="replay N revisions at once (default 1)")
 
     p = sub.add_parser("build-test", help="build-test the recipe's files of a tree as they are")
     p.add_argument("--tree", default="/usr/src")
     p.add_argument("--recipe", default="bhyve-ipc")
-    p.add_argument("--strategy", default="auto")
+    p.add_argument("--build", "--strategy", dest="build", default="auto",
+                   help="build-test strategy as for apply, or `all` to compare them")
+    _strict(p)
     p.add_argument("--json", action="store_true")
     return parser
 

@@ -43,23 +43,37 @@ def check_out_writable(out: Path) -> None:
         raise UsageError(f"cannot write to --out {out}: {probe} is not writable")
 
 
-def check_strategy(name: str, option: str = "--build") -> None:
-    """Refuse an unknown --build before any work is done."""
-    if name == "none":
-        return
-    from refactor.buildtest import choose_strategy
+def check_strategy(name: str, option: str = "--build"):
+    """The run's one BuildStrategy; an unknown --build is refused before any work."""
+    from refactor.buildtest import BuildStrategy
 
     try:
-        choose_strategy(name)
+        return BuildStrategy.choose(name)
     except ValueError as exc:
         raise UsageError(f"{option} {name}: {exc}") from None
+
+
+def build_status(builds, strict: bool) -> int:
+    """1 when a build test failed, or (with --build-strict) could not tell; else 0."""
+    verdicts = {b.verdict for b in builds if b is not None}
+    return 1 if "fail" in verdicts or (strict and "inconclusive" in verdicts) else 0
+
+
+def inconclusive_note(builds, strict: bool) -> str | None:
+    steps = [str(i) for i, b in enumerate(builds, 1) if b is not None
+             and b.verdict == "inconclusive"]
+    if not steps:
+        return None
+    return (f"build-test INCONCLUSIVE for step{'s' if len(steps) > 1 else ''} "
+            f"{', '.join(steps)}: some units could not be compiled, so nothing proves they "
+            "build" + ("" if strict else "; --build-strict makes this an error"))
 
 
 def cmd_apply(args) -> int:
     # Absolute: git runs inside the tree, and must not write the series there.
     out = (Path(args.out) if args.out else default_out(args.recipe)).absolute()
     check_out_writable(out)
-    check_strategy(args.build)
+    strategy = check_strategy(args.build)
     recipe, target, plan = _planned(args)
     colour = use_colour(sys.stdout) and not args.json
 
@@ -89,11 +103,11 @@ def cmd_apply(args) -> int:
 
     progress = Progress()
     try:
-        emitted = emit(plan, target, out, branch if target.is_git else None, args.build,
+        emitted = emit(plan, target, out, branch if target.is_git else None, strategy,
                        in_place=args.in_place, progress=progress)
     finally:
         progress.done()
-    status = 1 if emitted.build_failed else 0
+    status = build_status(emitted.builds, args.build_strict)
     report = _report(plan, target, emitted, out, exit_status=status)
     report_path = out / "report.json"
     report["written"].append(str(report_path))
@@ -102,8 +116,14 @@ def cmd_apply(args) -> int:
     if emitted.branch:
         text += f"\nbranch {emitted.branch} in {target.root}"
     text += f"\nwrote {len(report['written'])} files to {out}"
-    if status:
+    note = inconclusive_note(emitted.builds, args.build_strict)
+    if note:
+        text += "\n" + note
+    if emitted.build_failed:
         text += "\nbuild-test FAILED; the branch and patches are written for inspection"
+    elif status:
+        text += "\nbuild-test INCONCLUSIVE under --build-strict; the branch and patches " \
+            "are written for inspection"
     _show(args, report, text)
     return status
 
@@ -123,8 +143,10 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
             "commit": emitted.commits[i] if emitted else None,
             "files": s.touched,
             "rules": [r.to_json() for r in s.rules],
-            "build": emitted.builds[i] if emitted and emitted.builds else None,
+            "build": b.to_json() if emitted and emitted.builds
+            and (b := emitted.builds[i]) is not None else None,
         })
+    builds = [b for b in (emitted.builds if emitted else []) if b is not None]
     return {
         "tree": str(target.root),
         "head": target.head,
@@ -135,7 +157,26 @@ def _report(plan: Plan, target, emitted, out: Path, exit_status: int) -> dict:
         "steps": steps,
         "out": str(out),
         "written": list(emitted.written) if emitted else [],
+        "build": build_summary(builds),
         "exit_status": exit_status,
+    }
+
+
+def build_summary(builds) -> dict | None:
+    """The series' build test at a glance: the worst verdict and what it covered."""
+    if not builds:
+        return None
+    order = ["fail", "inconclusive", "pass", "skipped"]
+    return {
+        "strategy": builds[0].strategy,
+        "verdict": min((b.verdict for b in builds), key=order.index),
+        "inconclusive_steps": sum(1 for b in builds if b.verdict == "inconclusive"),
+        "failed_steps": sum(1 for b in builds if b.verdict == "fail"),
+        "units": [b.units for b in builds],
+        "linked": [b.linked for b in builds],
+        "compiled": sum(b.compiled for b in builds),
+        "reused": sum(b.reused for b in builds),
+        "seconds": round(sum(b.seconds for b in builds), 3),
     }
 
 
@@ -213,17 +254,22 @@ def cmd_build_test(args) -> int:
     if not tree.is_dir():
         raise UsageError(f"tree {tree} is not a directory")
     recipe = get_recipe(args.recipe)
-    check_strategy(args.strategy, "--strategy")
+    strategy = check_strategy(args.build) if args.build != "all" else "all"
+    if strategy != "all" and not strategy.enabled:
+        raise UsageError("--build none: nothing to do")
     files = sorted({f for r in recipe.rules() for f in r.files})
-    results = build_test_command(tree, args.strategy, files)
-    data = [r.to_json() for r in results]
+    results = build_test_command(tree, strategy, files)
     if args.json:
-        dump_json(data)
+        dump_json([r.to_json() for r in results])
     else:
-        for r in data:
-            print(f"{r['strategy']}: {r['verdict']} ({r['seconds']:.2f}s) {r.get('why', '')}")
-            for d in r["new"]:
+        for r in results:
+            print(f"{r.summary()} in {r.seconds:.2f}s; programs: "
+                  f"{', '.join(r.programs) or '-'} ({r.why})")
+            for d in r.new:
                 print(f"  {d}")
-            for d in r["preexisting"]:
-                print(f"  pre-existing: {d}")
-    return 1 if any(r["verdict"] == "fail" for r in data) else 0
+            for d in r.unchecked:
+                print(f"  unchecked: {d}")
+            for d in r.preexisting:
+                print(f"  present: {d}")
+            print(f"  log: {r.log}")
+    return build_status(results, args.build_strict)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refactor import gitutil
+from refactor.buildtest import BuildResult, BuildStrategy
 from refactor.errors import UsageError
 from refactor.plan import Plan
 from refactor.target import Target
@@ -30,11 +31,15 @@ class Emitted:
     commits: list[str | None]  # per step; None where the step changed nothing
     branch: str | None
     written: list[str] = field(default_factory=list)
-    builds: list[dict | None] = field(default_factory=list)
+    builds: list[BuildResult | None] = field(default_factory=list)
 
     @property
     def build_failed(self) -> bool:
-        return any(b and b.get("verdict") == "fail" for b in self.builds)
+        return any(b is not None and b.verdict == "fail" for b in self.builds)
+
+    @property
+    def build_inconclusive(self) -> bool:
+        return any(b is not None and b.verdict == "inconclusive" for b in self.builds)
 
 
 def prepare_out(out: Path) -> Path:
@@ -60,7 +65,7 @@ def check_branch_free(target: Target, branch: str) -> None:
                          f"delete it or pick another with --branch")
 
 
-def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
+def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str | BuildStrategy,
          in_place: bool = False, progress=None) -> Emitted:
     """Commit every step that changed something, then write patches, diff and builds."""
     out = out.absolute()  # git runs with the repository as its working directory
@@ -78,7 +83,7 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
             repo_dir, base, [(s.changes, s.step.message()) for s in plan.steps if s.changes]))
         commits = [next(made) if s.changes else None for s in plan.steps]
         tip = next((c for c in reversed(commits) if c), base)
-        builds = _build_tests(plan, build, out, progress)
+        builds = BuildStrategy.of(build).run_series(plan.steps, out / "build", progress)
         written = _write_outputs(plan, repo_dir, base, tip, out)
         made_branch = None
         if target.is_git and branch and tip != base:
@@ -90,27 +95,6 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str,
     finally:
         if scratch is not None:
             scratch.cleanup()
-
-
-def _build_tests(plan: Plan, build: str, out: Path, progress) -> list[dict | None]:
-    if build == "none":
-        return [None for _ in plan.steps]
-    from refactor.buildtest import choose_strategy, run_build_test
-
-    strategy, why = choose_strategy(build)
-    results: list[dict | None] = []
-    for i, step in enumerate(plan.steps, 1):
-        if not step.changes:
-            results.append(None)
-            continue
-        if progress:
-            progress(f"build-test {i}/{len(plan.steps)} ({strategy})")
-        log_dir = out / "build" / f"{i:04d}"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        res = run_build_test(step.before, step.after, step.touched, strategy, log_dir).to_json()
-        res.setdefault("why", why)
-        results.append(res)
-    return results
 
 
 def _write_outputs(plan: Plan, repo_dir: Path, base: str, tip: str, out: Path) -> list[str]:

@@ -25,25 +25,19 @@ SHORT = {
 }
 
 
-def replay_rev(recipe, tree_dir: str, rev: str, build: str, log_root: Path) -> dict:
+def replay_rev(recipe, tree_dir: str, rev: str, build, log_root: Path) -> dict:
+    """One revision; `build` is the run's BuildStrategy, or its name in a worker."""
     target = open_target(tree_dir, rev)
     if not target.is_git:
         raise UsageError(f"{tree_dir} is not a git checkout; replay needs one")
     check_anchors(target, recipe)
     plan = plan_recipe(recipe, target.tree)
-    builds = []
-    if not plan.conflicts and build != "none":
-        from refactor.buildtest import choose_strategy, run_build_test
+    builds: list = []
+    if not plan.conflicts:
+        from refactor.buildtest import BuildStrategy
 
-        strategy, _ = choose_strategy(build)
-        for i, step in enumerate(plan.steps, 1):
-            if not step.changes:
-                builds.append(None)
-                continue
-            log_dir = log_root / rev.replace("/", "_") / f"{i:04d}"
-            log_dir.mkdir(parents=True, exist_ok=True)
-            builds.append(run_build_test(step.before, step.after, step.touched, strategy,
-                                         log_dir).to_json())
+        builds = [b.to_json() if b else None for b in BuildStrategy.of(build).run_series(
+            plan.steps, log_root / rev.replace("/", "_"))]
     return {
         "rev": rev,
         "commit": target.head,
@@ -67,7 +61,8 @@ def matrix(recipe, results: list[dict]) -> str:
     build_cells = []
     for r, c in zip(results, cols, strict=True):
         verdicts = [b["verdict"] for b in r["builds"] if b]
-        text = "fail" if "fail" in verdicts else ("pass" if verdicts else "-")
+        text = next((v for v in ("fail", "inconclusive", "pass", "skipped") if v in verdicts),
+                    "-")
         build_cells.append(text.ljust(c))
     lines.append("build-test".ljust(width) + "".join(build_cells))
     return "\n".join(line.rstrip() for line in lines)
@@ -83,7 +78,11 @@ def replay(args) -> int:
     jobs = max(1, min(args.jobs, len(args.rev)))
     with tempfile.TemporaryDirectory(prefix="refactor-replay-") as logs:
         if jobs == 1:
-            results = [replay_rev(recipe, args.tree, rev, args.build, Path(logs))
+            from refactor.buildtest import BuildStrategy
+
+            # One strategy for every revision: units the revisions share are compiled once.
+            strategy = BuildStrategy.choose(args.build)
+            results = [replay_rev(recipe, args.tree, rev, strategy, Path(logs))
                        for rev in args.rev]
         else:
             # Revisions are independent: each reads its own commit from git.
@@ -107,7 +106,10 @@ def replay(args) -> int:
             for b in r["builds"]:
                 for d in (b or {}).get("new", []):
                     print(f"  new diagnostic: {d}")
-    failed = any(r["conflict"] or any(b and b["verdict"] == "fail" for b in r["builds"])
+                for d in (b or {}).get("unchecked", []):
+                    print(f"  unchecked: {d}")
+    bad = {"fail", "inconclusive"} if args.build_strict else {"fail"}
+    failed = any(r["conflict"] or any(b and b["verdict"] in bad for b in r["builds"])
                  for r in results)
     sys.stdout.flush()
     return 1 if failed else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import sys
 
+from refactor.buildtest.diagnostics import BuildResult
 from refactor.plan import Plan, StepResult
 from refactor.rule import Status
 
@@ -21,12 +22,13 @@ def use_colour(stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def status_table(plan: Plan, colour: bool = False, builds=None, commits=None) -> str:
+def status_table(plan: Plan, colour: bool = False, builds: list[BuildResult | None] | None = None,
+                 commits=None) -> str:
     rows = []
     for i, step in enumerate(plan.steps):
         commit = (commits[i][:12] if commits and commits[i] else "-")
         build = builds[i] if builds else None
-        btxt = f"{build['strategy']}: {build['verdict']}" if build else "-"
+        btxt = build.summary() if build else "-"
         rows.append(f"step {i + 1}: {step.step.subject}  [commit {commit}, build {btxt}]")
         for r in step.rules:
             st = str(r.status)
@@ -37,9 +39,9 @@ def status_table(plan: Plan, colour: bool = False, builds=None, commits=None) ->
             if r.reason:
                 line += f" {r.reason}"
             rows.append(line.rstrip())
-        if build and build.get("new"):
-            for d in build["new"]:
-                rows.append(f"    new: {d}")
+        if build:
+            rows += [f"    new: {d}" for d in build.new]
+            rows += [f"    unchecked: {d}" for d in build.unchecked]
     return "\n".join(rows)
 
 

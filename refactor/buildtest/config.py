@@ -26,6 +26,8 @@ from refactor.tree import Tree
 DEFAULT_NO_OPTIONS = {"BHYVE_SNAPSHOT", "OFED", "NETGRAPH_SUPPORT_DISABLED"}
 
 _ASSIGN = re.compile(r"^(?P<var>[A-Za-z_.][\w.${}]*)\s*(?P<op>[+?:!]?=)\s*(?P<val>.*)$")
+# `opensslconf.h: opensslconf.h.in`: a header the build makes from a template.
+_TEMPLATE_RULE = re.compile(r"^([\w.+-]+\.h)\s*:\s*([\w.+-]+\.in)$")
 _VAR = re.compile(r"\$\{([^{}:]+)(?::[^{}]*)?\}|\$\(([^()]+)\)")
 
 
@@ -54,6 +56,7 @@ class BuildDir:
     srcs: list[str] = field(default_factory=list)  # tree paths of the C sources
     cflags: list[str] = field(default_factory=list)  # -I (tree paths) -D -U -W -std
     include_dirs: list[str] = field(default_factory=list)  # tree dirs from -I, in order
+    libadd: list[str] = field(default_factory=list)  # LIBADD: libraries linked from outside
     warns: int = 6
     notes: list[str] = field(default_factory=list)
 
@@ -144,8 +147,13 @@ class _Evaluator:
     def __init__(self, dir: str, config: Config):
         self.config = config
         self.vars: dict[str, str] = {".CURDIR": "@TREE@/" + dir if dir else "@TREE@",
-                                     "SRCTOP": "@TREE@", ".OBJDIR": "@OBJ@"}
+                                     "SRCTOP": "@TREE@", ".OBJDIR": "@OBJ@",
+                                     "MACHINE": "amd64", "MACHINE_ARCH": "amd64",
+                                     "MACHINE_CPUARCH": "amd64", "INCLUDEDIR": "/usr/include"}
         self.notes: list[str] = []
+        self.rule: tuple[str, str] | None = None  # the `x.h: x.h.in` rule being read
+        #: header made from a template by sed: target -> (template, sed commands)
+        self.generated: dict[str, tuple[str, list[str]]] = {}
 
     def get(self, name: str) -> str:
         if name.startswith("MK_"):
@@ -191,23 +199,36 @@ class _Evaluator:
         return eval("".join(parts), {"__builtins__": {}}, {})  # literals and operators only
 
 
-def evaluate(tree: Tree, dir: str, config: Config) -> BuildDir | None:
-    """Evaluate `dir/Makefile` of `tree` in `config`; None when there is none."""
+def _run(tree: Tree, dir: str, config: Config, preset: dict[str, str] | None = None
+         ) -> tuple[_Evaluator, list[str]] | None:
+    """Evaluate `dir/Makefile`: (the evaluator with its variables, .PATH dirs)."""
     text = tree.text(posixpath.join(dir, "Makefile") if dir else "Makefile")
     if text is None:
         return None
     ev = _Evaluator(dir, config)
+    ev.vars.update(preset or {})
     stack: list[list[bool]] = []  # per .if: [this branch active, some branch taken]
     paths: list[str] = []
-    for line in logical_lines(text):
-        s = line.strip()
+    lines = logical_lines(text)
+    included = 0
+    while lines:
+        s = lines.pop(0).strip()
         if not s:
             continue
         active = all(frame[0] for frame in stack)
-        d = re.match(r"^\.\s*(\w+)\s*(.*)$", s)
+        d = re.match(r"^\.\s*(\w+|-include)\s*(.*)$", s)
         if d:
             word, rest = d.group(1), d.group(2)
-            if word in ("if", "ifdef", "ifndef"):
+            if word in ("include", "sinclude", "-include") and active and included < 8 \
+                    and rest.startswith('"'):
+                # A quoted include is the directory's own Makefile.inc and the like;
+                # <bsd.prog.mk> and friends are the framework, not the program.
+                inc = _tree_rel(posixpath.join(ev.vars[".CURDIR"], ev.expand(rest.strip('"'))))
+                inc_text = tree.text(inc) if inc is not None else None
+                if inc_text is not None:
+                    lines[:0] = logical_lines(inc_text)
+                    included += 1
+            elif word in ("if", "ifdef", "ifndef"):
                 if word == "ifdef":
                     rest = f"defined({rest})"
                 elif word == "ifndef":
@@ -230,7 +251,13 @@ def evaluate(tree: Tree, dir: str, config: Config) -> BuildDir | None:
             continue
         m = _ASSIGN.match(s)
         if not m:
+            rule = _TEMPLATE_RULE.match(s)
+            if rule:
+                ev.rule = (rule.group(1), rule.group(2))
+            elif ev.rule and s.startswith("sed "):
+                ev.generated.setdefault(ev.rule[0], (ev.rule[1], []))[1].append(s)
             continue
+        ev.rule = None
         var, op, val = ev.expand(m.group("var")), m.group("op"), m.group("val").strip()
         if op == "+=":
             old = ev.vars.get(var, "")
@@ -241,9 +268,77 @@ def evaluate(tree: Tree, dir: str, config: Config) -> BuildDir | None:
             ev.vars[var] = ev.expand(val)
         elif op == "=":
             ev.vars[var] = val
+    return ev, paths
+
+
+@dataclass
+class MakeVars:
+    """What a Makefile sets: variables (expanded), .PATH (tree dirs), and the
+    headers it makes from templates with sed (target -> (template, commands))."""
+
+    vars: dict[str, str]
+    path: list[str]
+    generated: dict[str, tuple[str, list[str]]]
+
+
+def variables(tree: Tree, dir: str, config: Config | None = None,
+              preset: dict[str, str] | None = None) -> MakeVars | None:
+    """Every variable `dir/Makefile` sets, its .PATH and its generated headers.
+
+    `preset` gives variables the Makefile expects from the mk framework
+    (INCLUDEDIR, MACHINE); None when there is no Makefile.
+    """
+    run = _run(tree, dir, config or Config(), preset)
+    if run is None:
+        return None
+    ev, paths = run
+    return MakeVars({k: ev.expand(v) for k, v in ev.vars.items()},
+                    [r for r in (_tree_rel(p) for p in paths) if r is not None],
+                    ev.generated)
+
+
+def run_sed(commands: list[str], data: bytes) -> bytes | None:
+    """Apply a Makefile's `sed 's/a/b/; /re/d' ...` lines to a template; None when a
+    command is more than s/// and /re/d, which this does not imitate."""
+    scripts = []
+    for line in commands:
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            return None
+        if len(words) < 2:
+            return None
+        scripts += [c.strip() for c in words[1].split(";") if c.strip()]
+    out = []
+    for raw in data.decode("latin-1").split("\n"):
+        keep = True
+        for c in scripts:
+            sub = re.fullmatch(r"s/((?:[^/\\]|\\.)*)/((?:[^/\\]|\\.)*)/(g?)", c)
+            dele = re.fullmatch(r"/((?:[^/\\]|\\.)*)/d", c)
+            if sub:
+                raw = re.sub(sub.group(1), sub.group(2).replace("\\", "\\\\"), raw,
+                             count=0 if sub.group(3) else 1)
+            elif dele:
+                if re.search(dele.group(1), raw):
+                    keep = False
+                    break
+            else:
+                return None
+        if keep:
+            out.append(raw)
+    return "\n".join(out).encode("latin-1")
+
+
+def evaluate(tree: Tree, dir: str, config: Config) -> BuildDir | None:
+    """Evaluate `dir/Makefile` of `tree` in `config`; None when there is none."""
+    run = _run(tree, dir, config)
+    if run is None:
+        return None
+    ev, paths = run
     bd = BuildDir(dir, notes=ev.notes)
     warns = ev.expand(ev.vars.get("WARNS", "6")).strip()
     bd.warns = int(warns) if warns.isdigit() else 6
+    bd.libadd = ev.expand(ev.vars.get("LIBADD", "")).split()
     bd.cflags.append("-std=" + (ev.expand(ev.vars.get("CSTD", "gnu99")).strip() or "gnu99"))
     # A source is looked up in the Makefile's directory, then along .PATH.
     search = [dir] + [r for r in (_tree_rel(p) for p in paths) if r is not None]

@@ -61,7 +61,7 @@ def zig_toolchain() -> Toolchain:
             defines.append("-D" + nxt)
     if triple is None or not dirs:
         raise RuntimeError("zig cc -### gave no target triple or header dirs")
-    argv = zig_argv() + ["clang", "-target", triple, "-nostdinc", "-fsyntax-only",
+    argv = zig_argv() + ["clang", "-target", triple, "-nostdinc",
                          "-fno-color-diagnostics", "-fno-caret-diagnostics",
                          "-ferror-limit=0", *defines]
     return Toolchain("zig", argv, dirs, add_system_dirs=True)

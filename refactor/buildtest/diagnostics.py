@@ -175,18 +175,33 @@ def render_all(diags: Iterable[Diagnostic], configs: Iterable[str] = ()) -> list
     return lines
 
 
+VERDICTS = ("pass", "fail", "inconclusive", "skipped")
+
+
 @dataclass
 class BuildResult:
-    """What the emitter records for one commit."""
+    """The build test of one commit, as the emitter, the replay and the report see it.
+
+    `verdict`: pass (every unit of the affected programs compiled before and
+    after, and they link as before), fail (the commit introduced a diagnostic
+    or an unresolved symbol), inconclusive (no new fault, but some unit could
+    not be compiled; `unchecked` says which and why), skipped (nothing to check).
+    """
 
     strategy: str
-    verdict: str  # "pass" | "fail" | "skipped"
+    verdict: str
     new: list[str] = field(default_factory=list)
     preexisting: list[str] = field(default_factory=list)
     seconds: float = 0.0
     log: str = ""
     why: str = ""
     fixed: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)  # "tu [config]: why", inconclusive
+    programs: list[str] = field(default_factory=list)  # the program dirs built
+    units: int = 0  # units of the after-state compiled to objects (reused ones included)
+    compiled: int = 0  # compiler runs this commit took (both sides)
+    reused: int = 0  # unit results reused from earlier in the run
+    linked: int = 0  # objects of the after-state that went into a link check
 
     def to_json(self) -> dict:
         return {
@@ -195,11 +210,32 @@ class BuildResult:
             "new": list(self.new),
             "preexisting": list(self.preexisting),
             "fixed": list(self.fixed),
+            "unchecked": list(self.unchecked),
+            "programs": list(self.programs),
+            "units": self.units,
+            "compiled": self.compiled,
+            "reused": self.reused,
+            "linked": self.linked,
             "seconds": round(self.seconds, 3),
             "log": self.log,
             "why": self.why,
         }
 
+    @classmethod
+    def from_json(cls, data: dict) -> BuildResult:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
     @property
     def passed(self) -> bool:
         return self.verdict == "pass"
+
+    def summary(self) -> str:
+        """`cross: pass, 57 units compiled, 57 linked (12 compiler runs, 45 reused)`."""
+        text = f"{self.strategy}: {self.verdict}"
+        if self.units or self.linked or self.compiled:
+            text += (f", {self.units} units compiled, {self.linked} linked "
+                     f"({self.compiled} compiler runs, {self.reused} reused)")
+        if self.unchecked:
+            n = len(self.unchecked)
+            text += f", {n} unit{'s' if n != 1 else ''} could not be compiled"
+        return text

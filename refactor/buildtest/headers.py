@@ -3,15 +3,15 @@
 Files are not on disk in the state a commit makes (plans are made against git
 blobs), so a compile gets a temporary folder holding only the translation
 units and the headers they include, transitively, that exist in the tree.  The
-cost follows the files touched: nothing else of the tree is read.
+cost follows the files compiled: nothing else of the tree is read.
 
 Installed names.  A FreeBSD build compiles against /usr/include, which
-`make includes` fills from the tree.  These tree dirs stand for it, in order,
-when they exist: `include/` (libc), `sys/` (<sys/..>, <net/..>, <dev/..>),
-`sys/amd64/include` as <machine/..>, `sys/x86/include` as <x86/..>, and the
-homes of library headers (`lib/libvmmapi` for <vmmapi.h>, `contrib/libucl/include`
-for <ucl.h>, `contrib/libxo` for <libxo/xo.h>, ...).  After them come the
-compiler's own system dirs (zig's FreeBSD libc headers for `cross`).
+buildworld's "includes" stage fills from the tree; refactor.sysroot says
+which tree file each installed name is (<md5.h> is lib/libmd/md5.h).  A
+Workdir lays out only the installed headers a unit reaches, as links in inc/
+to their tree copies in src/, so the compiler sees /usr/include's shape and
+its messages still name tree paths.  After inc/ come the compiler's own
+system dirs (zig's FreeBSD libc headers for `cross`).
 
 Partial trees.  A fixture or a sparse checkout has a few kernel headers but not
 the rest; mixing such a `sys/sys/param.h` with a complete libc breaks the libc.
@@ -27,25 +27,13 @@ import os
 import posixpath
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from refactor.sysroot import Sysroot, sysroot_for
 from refactor.tree import Tree
 
-# (installed prefix, tree dir).  A prefix maps <prefix/x.h> to tree_dir/x.h.
-SYSTEM_HOMES: list[tuple[str, str]] = [
-    ("", "include"),
-    ("machine/", "sys/amd64/include"),
-    ("x86/", "sys/x86/include"),
-    ("", "sys"),
-    ("", "lib/libvmmapi"),
-    ("", "lib/libutil"),
-    ("", "lib/libcasper"),
-    ("", "lib/libnv"),
-    ("", "contrib/libucl/include"),
-    ("", "contrib/libxo"),
-    ("", "contrib/lib9p"),
-]
 _LIBC_HOMES = ("include/", "sys/")
 _INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
 
@@ -69,17 +57,32 @@ class HeaderSearch:
     compiler_dirs: list[Path]  # the compiler's system dirs on disk
     touched: frozenset[str] = frozenset()
     complete: bool | None = None
+    libs: tuple[str, ...] = ()  # the program's libraries (LIBADD names)
+    sysroot: Sysroot | None = None
+    #: installed name -> tree path, for every header reached through /usr/include
+    installed: dict[str, str] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict)
+    _installed_as: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.complete is None:
             self.complete = complete_headers(self.tree)
+        if self.sysroot is None:
+            self.sysroot = sysroot_for(self.tree, "amd64", self.libs)
 
     def _compiler_has(self, name: str) -> bool:
         return any((d / name).is_file() for d in self.compiler_dirs)
 
+    def read(self, path: str) -> bytes | None:
+        """A tree file, or a header the build generates (opensslconf.h)."""
+        assert self.sysroot is not None
+        try:
+            return self.sysroot.file(path)
+        except ValueError:  # a path that leaves the tree
+            return None
+
     def _tree_ok(self, path: str, name: str) -> bool:
-        if not self.tree.exists(path):
+        if self.read(path) is None:
             return False
         if self.complete or path in self.touched or not path.startswith(_LIBC_HOMES):
             return True
@@ -93,46 +96,68 @@ class HeaderSearch:
         found = None
         candidates: list[str] = []
         if kind == '"' and includer is not None:
-            candidates.append(posixpath.join(posixpath.dirname(includer), name))
-        candidates += [posixpath.join(d, name) if d else name for d in self.include_dirs]
-        for path in candidates:
-            path = posixpath.normpath(path)
-            if not path.startswith("..") and self._tree_ok(path, name):
-                found = path
-                break
+            if includer in self._installed_as:
+                # An installed header's "x.h" is looked up next to its installed name.
+                sibling = posixpath.join(posixpath.dirname(self._installed_as[includer]), name)
+                found = self._installed(sibling)
+            if found is None:
+                candidates.append(posixpath.join(posixpath.dirname(includer), name))
         if found is None:
-            for prefix, home in SYSTEM_HOMES:
-                if prefix and not name.startswith(prefix):
-                    continue
-                path = posixpath.normpath(posixpath.join(home, name[len(prefix):]))
-                if self._tree_ok(path, name):
+            candidates += [posixpath.join(d, name) if d else name for d in self.include_dirs]
+            for path in candidates:
+                path = posixpath.normpath(path)
+                if not path.startswith("..") and self._tree_ok(path, name):
                     found = path
                     break
+        if found is None:
+            found = self._installed(name)
         self._cache[key] = found
         return found
 
+    def _installed(self, name: str) -> str | None:
+        name = posixpath.normpath(name)
+        assert self.sysroot is not None
+        path = self.sysroot.resolve(name)
+        if path is None or not self._tree_ok(path, name):
+            return None
+        self.installed.setdefault(name, path)
+        self._installed_as.setdefault(path, name)
+        return path
+
     def closure(self, roots: list[str]) -> list[str]:
         """The roots plus every tree header they include, transitively."""
+        return list(self.closure_edges(roots)[0])
+
+    def closure_edges(self, roots: list[str]) -> tuple[dict[str, None], list[tuple]]:
+        """closure() and every (includer, kind, name, resolved) step taken: what a
+        cache key must hold, since a new file can change where a name resolves."""
         seen: dict[str, None] = {}
+        edges: list[tuple] = []
         todo = list(roots)
         while todo:
             path = todo.pop()
             if path in seen:
                 continue
-            data = self.tree.read(path)
+            data = self.read(path)
             if data is None:
                 continue
             seen[path] = None
             for kind, name in includes_of(data):
                 hit = self.resolve(kind, name, path)
+                edges.append((path, kind, name, hit))
                 if hit is not None and hit not in seen:
                     todo.append(hit)
-        return list(seen)
+        return seen, edges
+
+    def installed_names(self, paths) -> dict[str, str]:
+        """The installed names (-> tree path) among the headers `paths` reached."""
+        wanted = set(paths)
+        return {n: p for n, p in self.installed.items() if p in wanted}
 
 
 class Workdir:
     """A temporary folder with tree files at their tree paths under src/, and
-    inc/ holding the installed-name links (machine -> src/sys/amd64/include)."""
+    inc/ holding the installed-name links (inc/md5.h -> src/lib/libmd/md5.h)."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -140,18 +165,27 @@ class Workdir:
         self.inc = root / "inc"
         self.src.mkdir(parents=True, exist_ok=True)
         self.inc.mkdir(parents=True, exist_ok=True)
-        for prefix, home in SYSTEM_HOMES:
-            if prefix:
-                link = self.inc / prefix.rstrip("/")
-                if not link.exists():
-                    link.symlink_to(os.path.relpath(self.src / home, self.inc))
         self.written: set[str] = set()
+        self.linked: set[str] = set()
 
-    def put(self, tree: Tree, paths: list[str]) -> None:
+    def install(self, names: dict[str, str]) -> None:
+        """inc/<installed name> -> src/<tree path>, for headers already put()."""
+        for name, path in names.items():
+            if name in self.linked:
+                continue
+            link = self.inc / name
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if not link.exists() and not link.is_symlink():
+                link.symlink_to(os.path.relpath(self.src / path, link.parent))
+            self.linked.add(name)
+
+    def put(self, tree: Tree | Callable[[str], bytes | None], paths: list[str]) -> None:
+        """Write `paths` as `tree` (or a reader such as HeaderSearch.read) has them."""
+        read = tree.read if isinstance(tree, Tree) else tree
         for path in paths:
             if path in self.written:
                 continue
-            data = tree.read(path)
+            data = read(path)
             if data is None:
                 continue
             dest = self.src / path
@@ -160,12 +194,8 @@ class Workdir:
             self.written.add(path)
 
     def system_flags(self) -> list[str]:
-        """-isystem flags for the tree's installed-name homes, in search order."""
-        flags = ["-isystem", str(self.inc)]
-        for prefix, home in SYSTEM_HOMES:
-            if not prefix:
-                flags += ["-isystem", str(self.src / home)]
-        return flags
+        """-isystem for the staged /usr/include."""
+        return ["-isystem", str(self.inc)]
 
     def to_tree_path(self, printed: str) -> str | None:
         """Map a path the compiler printed back to its tree path."""

@@ -44,7 +44,7 @@ def host_toolchain(cc: str | None = None) -> Toolchain:
             d = Path(re.sub(r"\s*\(framework directory\)$", "", line.strip()))
             if d.is_dir():
                 dirs.append(d)
-    argv = [cc, "-fsyntax-only"]
+    argv = [cc]
     if "clang" in Path(cc).name or "clang" in p.stderr:
         argv += ["-fno-color-diagnostics", "-fno-caret-diagnostics", "-ferror-limit=0"]
     else:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 
 from refactor.buildtest.diagnostics import Diagnostic
-from refactor.buildtest.headers import SYSTEM_HOMES
 from refactor.buildtest.plan import plan_units
 from refactor.tree import Tree
 
-_LIBRARY_HOMES = [home for prefix, home in SYSTEM_HOMES
-                  if not prefix and home.startswith(("lib/", "contrib/"))]
+# Library header homes, as -I dirs for the semantic layer (refactor.sysroot has
+# the installed names; the C front end takes tree dirs).
+_LIBRARY_HOMES = ["lib/libvmmapi", "lib/libutil", "lib/libcasper", "lib/libnv",
+                  "contrib/libucl/include", "contrib/libxo", "contrib/lib9p"]
 
 
 def _reader(tree: Tree):

@@ -1,13 +1,19 @@
-"""Which translation units a commit asks to compile, in which configurations.
+"""Which programs a commit affects, and every unit of them, in every configuration.
 
-- A touched .c is compiled by the Makefile of its directory, in each
-  configuration whose SRCS lists it (a new file counts once SRCS has it).
-- A touched .h makes the build dirs that can see it compile the SRCS that
-  include it, transitively: its own directory, sibling directories whose
-  Makefile adds its directory with -I (bhyvectl's -I${.CURDIR}/../bhyve), and
-  the directories of the commit's touched .c files.  A header used only through
-  an installed name elsewhere (<vmmapi.h> in a directory the commit did not
-  touch) is not searched for: that would walk the tree.
+A program is a directory whose Makefile builds something (bhyve, bhyvectl,
+libvmmapi).  A commit affects:
+- the program of each touched .c's directory;
+- the program of each touched Makefile;
+- for a touched .h: the program of its own directory and sibling programs
+  whose Makefile adds its directory with -I (bhyvectl's -I${.CURDIR}/../bhyve).
+  A header used only through an installed name elsewhere (<vmmapi.h> in a
+  directory the commit did not touch) is not searched for: that would walk
+  the tree.
+Every SRCS entry of an affected program is a unit, before and after, in each
+configuration the Makefiles give (config.configurations): the whole program
+is compiled, so a header change is checked against every file that sees it,
+and the objects can be linked.  Units unchanged by the commit cost nothing
+twice: compile.UnitCache reuses their results.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from pathlib import Path
 
 from refactor.buildtest.config import BuildDir, Config, configurations, evaluate
 from refactor.buildtest.diagnostics import Diagnostic
-from refactor.buildtest.headers import HeaderSearch
 from refactor.tree import Tree
 
 
@@ -28,11 +33,13 @@ class Unit:
     tu: str
     before: BuildDir | None  # the Makefile's view before the commit, if it builds tu
     after: BuildDir | None
+    program: str = ""  # the directory of the Makefile that builds it
 
 
 @dataclass
 class Plan:
-    configs: list[Config] = field(default_factory=list)
+    configs: list[Config] = field(default_factory=list)  # of all programs, in order
+    program_configs: dict[str, list[Config]] = field(default_factory=dict)
     dirs: list[str] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -68,34 +75,39 @@ def consumer_dirs(tree: Tree, header_dir: str) -> list[str]:
     return out
 
 
-def plan_units(before: Tree, after: Tree, touched: list[str],
-               compiler_dirs: list[Path]) -> Plan:
-    plan = Plan()
-    touched_c = [p for p in touched if p.endswith(".c")]
-    touched_h = [p for p in touched if p.endswith(".h")]
+def program_dirs(before: Tree, after: Tree, touched: list[str]) -> tuple[list[str], list[str]]:
+    """(the program dirs a commit affects, notes)."""
     dirs: dict[str, None] = {}
-    for p in touched_c:
+    notes: list[str] = []
+    for p in touched:
         d = posixpath.dirname(p)
-        if _has_makefile(after, d) or _has_makefile(before, d):
+        if p.endswith(".c"):
+            if _has_makefile(after, d) or _has_makefile(before, d):
+                dirs[d] = None
+            else:
+                notes.append(f"{p}: no Makefile in its directory builds it; not compiled")
+        elif posixpath.basename(p) == "Makefile":
             dirs[d] = None
-        else:
-            plan.notes.append(f"{p}: no Makefile in its directory builds it; not compiled")
-    touched_mk = [p for p in touched if posixpath.basename(p) == "Makefile"]
-    for mk in touched_mk:
-        dirs[posixpath.dirname(mk)] = None
-    for h in touched_h:
-        d = posixpath.dirname(h)
-        if _has_makefile(after, d):
-            dirs[d] = None
-        for c in consumer_dirs(after, d):
-            dirs[c] = None
-    plan.dirs = list(dirs)
-    texts = [t for d in plan.dirs for tree in (before, after)
-             if (t := tree.text(posixpath.join(d, "Makefile") if d else "Makefile"))]
-    plan.configs = configurations(texts)
-    headers = set(touched_h)
-    for cfg in plan.configs:
-        for d in plan.dirs:
+        elif p.endswith(".h"):
+            if _has_makefile(after, d):
+                dirs[d] = None
+            for c in consumer_dirs(after, d):
+                dirs[c] = None
+    return list(dirs), notes
+
+
+def plan_units(before: Tree, after: Tree, touched: list[str],
+               compiler_dirs: list[Path] | None = None) -> Plan:
+    """Every unit of every affected program, both sides, every configuration."""
+    plan = Plan()
+    plan.dirs, plan.notes = program_dirs(before, after, touched)
+    for d in plan.dirs:
+        # Each program in the configurations its own Makefile gives (before or after).
+        texts = [t for tree in (before, after)
+                 if (t := tree.text(posixpath.join(d, "Makefile") if d else "Makefile"))]
+        plan.program_configs[d] = configurations(texts)
+        plan.configs += [c for c in plan.program_configs[d] if c not in plan.configs]
+        for cfg in plan.program_configs[d]:
             bd_a = evaluate(after, d, cfg)
             bd_b = evaluate(before, d, cfg)
             for bd in (bd_a, bd_b):
@@ -105,36 +117,15 @@ def plan_units(before: Tree, after: Tree, touched: list[str],
             srcs_a = bd_a.srcs if bd_a else []
             srcs_b = bd_b.srcs if bd_b else []
             mk = posixpath.join(d, "Makefile") if d else "Makefile"
-            if mk in touched_mk:
-                plan.missing += [("after", cfg, mk, tu) for tu in srcs_a if not after.exists(tu)]
-                plan.missing += [("before", cfg, mk, tu) for tu in srcs_b
-                                 if not before.exists(tu)]
-            gained = set(srcs_a) - set(srcs_b) if mk in touched_mk else set()
-            wanted: dict[str, None] = {}
+            plan.missing += [("after", cfg, mk, tu) for tu in srcs_a if not after.exists(tu)]
+            plan.missing += [("before", cfg, mk, tu) for tu in srcs_b if not before.exists(tu)]
             for tu in dict.fromkeys(srcs_a + srcs_b):
-                if tu in touched_c or tu in gained:
-                    wanted[tu] = None
-                elif headers and _includes_any(tu, headers, before, after, bd_a, bd_b,
-                                               compiler_dirs, touched):
-                    wanted[tu] = None
-            for tu in wanted:
                 plan.units.append(Unit(
                     cfg, tu,
                     bd_b if tu in srcs_b and before.exists(tu) else None,
-                    bd_a if tu in srcs_a and after.exists(tu) else None))
-    for p in touched_c:
-        if posixpath.dirname(p) in dirs and not any(u.tu == p for u in plan.units):
+                    bd_a if tu in srcs_a and after.exists(tu) else None, d))
+    for p in touched:
+        if p.endswith(".c") and posixpath.dirname(p) in plan.dirs and \
+                not any(u.tu == p for u in plan.units):
             plan.notes.append(f"{p}: not in SRCS in any configuration; not compiled")
     return plan
-
-
-def _includes_any(tu: str, headers: set[str], before: Tree, after: Tree,
-                  bd_a: BuildDir | None, bd_b: BuildDir | None,
-                  compiler_dirs: list[Path], touched: list[str]) -> bool:
-    for tree, bd in ((after, bd_a), (before, bd_b)):
-        if bd is None or tu not in bd.srcs:
-            continue
-        search = HeaderSearch(tree, bd.include_dirs, compiler_dirs, frozenset(touched))
-        if headers & set(search.closure([tu])):
-            return True
-    return False
