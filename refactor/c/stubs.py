@@ -151,6 +151,9 @@ PRELUDE = r"""
 #define __attribute__(x)
 #define __attribute(x)
 #define __extension__
+#define __asm__(...)
+#define __thread
+#define __asm(...)
 #define __restrict restrict
 #define __restrict__ restrict
 #define __inline inline
