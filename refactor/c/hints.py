@@ -294,7 +294,8 @@ def scan(data: bytes, extra: Iterable[str] = (),
         has_args = data[after : after + 1] == b"("
         call = _balanced(data, after) if has_args else None
 
-        learned = table.get(name, ("", ())) if name not in DEFAULT_HINTS else ("", ())
+        learned = table.get(name, ("", ())) if name not in DEFAULT_HINTS and not \
+            _QUEUE_HEAD.fullmatch(m.group()) else ("", ())
         if learned[0] == "attribute" and has_args:
             learned = ("", ())
         if name in _BARE_ATTRIBUTES or (name in DEFAULT_HINTS and not has_args) or (

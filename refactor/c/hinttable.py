@@ -18,7 +18,8 @@ hand, the shapes are read off each macro's own definition:
   expands to nothing or only to attributes (`__user`, `__constructor`).
 
 A name counts when every definition of it that has one of these shapes agrees
-(an empty stand-in definition, as userland shims have, does not vote).  The
+(an empty stand-in definition, as userland shims have, does not vote; a
+definition of another shape, such as queue.h's LIST_HEAD against Linux's, does).  The
 table is generated (`python -m refactor.c.hinttable TREE... > FILE`) into
 hint_table.tsv beside this module; each CFile also learns from its own
 `#define`s.  Only names and shapes are stored, never a definition's text.
@@ -44,6 +45,7 @@ _TOKEN = re.compile(rb"##|->|[A-Za-z_]\w*|\d[\w.]*|\"(?:\\.|[^\"\\])*\"|'(?:\\.|
 _DECL_START = frozenset(
     b"static extern struct union enum typedef const volatile void char short int long "
     b"unsigned signed float double _Bool".split())
+_STORAGE = frozenset({b"static", b"extern", b"const", b"volatile", b"typedef"})
 _TYPE_WORDS = _DECL_START - {b"static", b"extern", b"typedef"}
 # Empty object-like macros spelled like these are include guards and option flags.
 _GUARD = re.compile(r"_H_*$|^_*[A-Z0-9_]+$")
@@ -119,13 +121,28 @@ def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
     if first in _DECL_START or (end is not None and known.get(first.decode("latin-1"), ("",))[0]
                                 == "declaration"):
         last = toks[_last_statement(toks):]
-        if last and last[-1] == b")" and _is_function_head(last):
+        if last and last[-1] == b")" and _is_function_head(last, known):
             return ("header", ())
-        if _top_level(toks, b"=") or _top_level(toks, b";"):
+        if len([t for t in toks if t not in _STORAGE]) <= 1:
+            return None  # `static t`: a prefix of a declaration, not one
+        if _top_level(toks, b"=") or _top_level(toks, b";") or not _type_only(toks):
             return ("declaration", ())
         return None
     types = _type_params(params, toks, known)
     return ("type-argument", types) if types else None
+
+
+def _type_only(toks: list[bytes]) -> bool:
+    """`struct name`, `struct name { ... }`, `unsigned long`: a type, nothing declared."""
+    i = 0
+    if toks and toks[0] in (b"struct", b"union", b"enum"):
+        i = 1
+        if i < len(toks) and re.fullmatch(rb"[A-Za-z_]\w*", toks[i]):
+            i += 1
+        if i < len(toks) and toks[i] == b"{":
+            i = _group_end(toks, i)
+        return i == len(toks)
+    return all(t in _TYPE_WORDS or t == b"*" for t in toks)
 
 
 def _last_statement(toks: list[bytes]) -> int:
@@ -140,14 +157,19 @@ def _last_statement(toks: list[bytes]) -> int:
     return start
 
 
-def _is_function_head(toks: list[bytes]) -> bool:
-    """`static void name(args)`: words, then one name, then one group to the end."""
+def _is_function_head(toks: list[bytes], known: dict[str, Kind]) -> bool:
+    """`static void name(args)`: words, then one name, then one group to the end.
+
+    `static DECLARATION_MACRO(args)` is a declaration, not a head."""
     if not toks or toks[0] not in _DECL_START:
         return False
     depth = 0
     for j, t in enumerate(toks):
         if t == b"(":
             if depth == 0:
+                name = toks[j - 1].decode("latin-1") if j else ""
+                if known.get(name, ("",))[0] == "declaration":
+                    return False
                 return _group_end(toks, j) == len(toks) and j > 1 and \
                     re.fullmatch(rb"\w+", toks[j - 1]) is not None
             depth += 1
@@ -214,7 +236,7 @@ def learn(texts: Iterable[bytes], known: dict[str, Kind] | None = None) -> dict[
     base = dict(known or {})
     table: dict[str, Kind] = {}
     # A few rounds: a macro defined through another learns that one's kind first.
-    for _ in range(4):
+    for _ in range(6):
         seen: dict[str, Kind | None] = {}
         ctx = {**base, **table}
         for name, params, toks in defs:
@@ -222,8 +244,8 @@ def learn(texts: Iterable[bytes], known: dict[str, Kind] | None = None) -> dict[
                     params is None and not toks and _GUARD.search(name)):
                 continue  # `#define static` in a test; include guards; option flags
             got = _classify(name, params, toks, ctx)
-            if got is None:
-                continue  # a stand-in (empty, or some other shape) does not vote
+            if got is None and not toks:
+                continue  # an empty stand-in does not vote
             if name in seen and seen[name] != got:
                 seen[name] = None
             else:

@@ -200,7 +200,8 @@ def used_type_names(data: bytes, path: str = "") -> set[str]:
     names: set[str] = set()
     if cf is not None:
         try:
-            names = {i.name for i in cf.idents(kind="type")}
+            # Where tree-sitter found an error, a "type" may be any word.
+            names = {i.name for i in cf.idents(kind="type") if not cf.in_error(i.start, i.end)}
         except Exception:
             names = set()
     text = data.decode("latin-1")
@@ -443,6 +444,45 @@ def _system_markers(text: str, system_dirs: list[str]) -> str:
     return _MARKER.sub(fix, text)
 
 
+_STMT_EXPR_TOKENS = re.compile(
+    r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|\(\s*\{|\{|\}\s*\)|\}')
+
+
+def _wrap_statement_expressions(text: str) -> str:
+    """`({ ... })` -> `(({ ... }))`.
+
+    pycparserext cannot read a GNU statement expression that starts an
+    operand followed by an operator, `({ ... }) == 0` (as <sys/bitset.h>'s
+    CPU_CMP expands); in parentheses it can.  Lines do not change.
+    """
+    if "{" not in text:
+        return text
+    inserts: list[tuple[int, str]] = []
+    stack: list[int | None] = []  # per open brace: where its `(` is, for `({`
+    for m in _STMT_EXPR_TOKENS.finditer(text):
+        tok = m.group()
+        c = tok[0]
+        if c in "\"'":
+            continue
+        if c == "(":
+            stack.append(m.start())
+        elif c == "{":
+            stack.append(None)
+        elif stack:
+            opened = stack.pop()
+            if opened is not None and tok.endswith(")"):
+                inserts += [(opened, "("), (m.end(), ")")]
+    if not inserts:
+        return text
+    parts, last = [], 0
+    for pos, ch in sorted(inserts):
+        parts.append(text[last:pos])
+        parts.append(ch)
+        last = pos
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
     display_main = prep.display(prep.path)
     tree_files = {prep.display(p): d for p, d in prep.files.items()}
@@ -455,7 +495,10 @@ def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
                          encoding="latin-1")
     if res.returncode != 0:
         return unit(False, _cpp_error(res.stderr, root, prep))
-    text = _system_markers(res.stdout, prep.system_dirs)
+    # Not a macro of the prelude: <sys/types.h> defines offsetof through
+    # __offsetof and cdefs.h __offsetof through this, a cycle cpp would stop.
+    text = _wrap_statement_expressions(_system_markers(res.stdout, prep.system_dirs).replace(
+        "__builtin_offsetof", "offsetof"))
     # The same text (a define that changes nothing) gets the same, shared AST.
     text_key = prep.key + hashlib.sha1(text.encode("latin-1", "replace")).hexdigest()
     if text_key in _AST_CACHE:

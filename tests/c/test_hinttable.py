@@ -125,3 +125,19 @@ def test_a_rename_never_touches_an_error_node():
     out = rename(cf, "count", "total")
     assert out.count(b"total") == 3
     assert b"@@ count count @@" in out
+
+
+def test_a_storage_class_before_a_declaration_macro_is_no_function_head():
+    t = hinttable.learn([b"#define RAW_THING(id, v) struct thing id = { v }\n"
+                         b"#define THING(name, v) static RAW_THING(thing_##name, v)\n"
+                         b"#define INT_THING(name, v) THING(name, v); CHECK(v)\n"])
+    assert t["THING"] == ("declaration", ())
+    assert t["INT_THING"] == ("declaration", ())
+
+
+def test_a_definition_of_another_shape_vetoes():
+    queue_like = b"#define MY_HEAD(name, type) struct name { struct type *first; }\n"
+    linux_like = b"#define MY_HEAD(name) struct my_list name = { &(name), &(name) }\n"
+    assert "MY_HEAD" not in hinttable.learn([queue_like, linux_like])
+    shim = b"#define MY_NODE(name, ...) struct { } name __used\n"
+    assert hinttable.learn([shim])["MY_NODE"] == ("declaration", ())

@@ -81,3 +81,34 @@ def test_inspect_says_what_failed_in_plain_words(tmp_path):
     data = json.loads(run.stdout)
     assert data["ok"] is False
     assert any("macro from things.h" in e for e in data["errors"])
+
+
+def test_a_statement_expression_compared_parses(tmp_path):
+    # The shape <sys/bitset.h>'s comparison macros expand to.
+    (tmp_path / "c.c").write_text(
+        "#define\tSAME(a, b)\t({ int __i = (a) - (b); __i; })\n"
+        "int set_a, set_b;\n\nint\nf(void)\n{\n\tif (SAME(set_a, set_b) == 0)\n"
+        "\t\treturn (1);\n\treturn (\"({\"[0] == 0);\n}\n")
+    unit = parse_configs(tmp_path / "c.c", [{}], [tmp_path])[0]
+    assert unit.ok, unit.error
+    assert not unit.discovered_types
+
+
+def test_a_macro_that_prefixes_a_declaration_is_no_declaration(tmp_path):
+    # `static t` is the start of a declaration: the names after it stay variables.
+    (tmp_path / "d.c").write_text(
+        "#define\tDECLARE_ALL(t)\tstatic t\n\nDECLARE_ALL(int) vcount, vother;\n\n"
+        "int\nf(void)\n{\n\treturn (vcount + vother);\n}\n")
+    unit = parse_configs(tmp_path / "d.c", [{}], [tmp_path])[0]
+    assert unit.ok, unit.error
+    assert "vcount" not in unit.discovered_types
+
+
+def test_offsetof_through_the_cdefs_cycle(tmp_path):
+    # <sys/types.h>: offsetof -> __offsetof; cdefs.h: __offsetof -> __builtin_offsetof.
+    (tmp_path / "o.c").write_text(
+        "#define\t__offsetof(t, f)\t__builtin_offsetof(t, f)\n"
+        "#define\toffsetof(t, f)\t__offsetof(t, f)\n"
+        "struct s { int a; int b; };\nunsigned long where = offsetof(struct s, b);\n")
+    unit = parse_configs(tmp_path / "o.c", [{}], [tmp_path])[0]
+    assert unit.ok, unit.error
