@@ -160,6 +160,7 @@ class CFile:
         self._newlines = [m.start() for m in re.finditer(rb"\n", data)]
         self._macro_names = {m.group(1).decode("ascii") for m in _DEFINE_RE.finditer(data)}
         self._branches: list[_Branch] = []
+        self._segments: tuple[list[int], list[tuple[str, ...]]] | None = None
         flattened: list[Group] = []
         bad = _error_nodes(self.tree)
         if bad:
@@ -189,6 +190,7 @@ class CFile:
         raw_idents = self._walk()
         for g in flattened:
             self._register_group(g)
+        self._index_branches()
         self.items: list[Item] = []
         self._index_items(self._build(self._body(self.tree.root_node), 0, len(data), None))
         self.identifiers: list[Ident] = self._attach(raw_idents)
@@ -221,11 +223,39 @@ class CFile:
         return len(self.data) if i < 0 else i + 1
 
     def conditions_at(self, offset: int) -> tuple[str, ...]:
-        best: _Branch | None = None
+        if self._segments is not None:
+            k = bisect_right(self._segments[0], offset) - 1
+            return self._segments[1][k] if k >= 0 else ()
+        best: _Branch | None = None  # while the branches are still being found
         for b in self._branches:
             if b.lo <= offset < b.hi and (best is None or b.lo >= best.lo):
                 best = b
         return best.conditions if best else ()
+
+    def _index_branches(self) -> None:
+        """Cut the file into segments, each with the conditions of its innermost
+        branch, so conditions_at is a binary search (branches nest)."""
+        starts: list[int] = []
+        conds: list[tuple[str, ...]] = []
+
+        def mark(pos: int, c: tuple[str, ...]) -> None:
+            if starts and starts[-1] == pos:
+                conds[-1] = c
+            else:
+                starts.append(pos)
+                conds.append(c)
+
+        stack: list[_Branch] = []
+        for b in sorted(self._branches, key=lambda b: (b.lo, -b.hi)):
+            while stack and stack[-1].hi <= b.lo:
+                top = stack.pop()
+                mark(top.hi, stack[-1].conditions if stack else ())
+            stack.append(b)
+            mark(b.lo, b.conditions)
+        while stack:
+            top = stack.pop()
+            mark(top.hi, stack[-1].conditions if stack else ())
+        self._segments = (starts, conds)
 
     def _text(self, node: tree_sitter.Node) -> str:
         return self.data[node.start_byte : node.end_byte].decode("latin-1")
