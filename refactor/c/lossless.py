@@ -194,6 +194,7 @@ class CFile:
         self.items: list[Item] = []
         self._index_items(self._build(self._body(self.tree.root_node), 0, len(data), None))
         self.identifiers: list[Ident] = self._attach(raw_idents)
+        self._ident_starts: list[int] | None = None
 
     def in_error(self, start: int, end: int) -> bool:
         """Does [start, end) touch a byte inside an error node?"""
@@ -698,6 +699,15 @@ class CFile:
     def idents(self, name: str | None = None, kind: str | None = None) -> list[Ident]:
         return [i for i in self.identifiers
                 if (name is None or i.name == name) and (kind is None or i.kind == kind)]
+
+    def idents_between(self, start: int, end: int) -> list[Ident]:
+        """Identifiers that start in [start, end), by binary search (they are in
+        file order): for a per-function scan that must stay linear in file size."""
+        if self._ident_starts is None:
+            self._ident_starts = [i.start for i in self.identifiers]
+        lo = bisect_left(self._ident_starts, start)
+        hi = bisect_left(self._ident_starts, end, lo)
+        return self.identifiers[lo:hi]
 
     def body_span(self, function_name: str) -> tuple[int, int] | None:
         """[start, end) of a function's braces."""
