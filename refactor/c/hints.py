@@ -253,6 +253,7 @@ def _blank_continued_comments(data: bytes, buf: bytearray, start: int, end: int)
 _TYPE_ARG = re.compile(
     rb"\s*(?:(?:struct|union|enum|const|volatile|signed|unsigned|char|short|int|long|float|"
     rb"double|void|_Bool)\b[\s\S]*|[\s\S]*\*\s*)")
+_OPERATOR_ARG = re.compile(rb"\s*(?:[<>=!]=|<<|>>|&&|\|\||[<>+\-*/%&|^])\s*")
 _STORAGE_BEFORE = re.compile(rb"(?:\b(?:static|extern)[ \t]+)+$")
 
 
@@ -293,6 +294,14 @@ def scan(data: bytes, extra: Iterable[str] = (),
         after = _skip_space(data, m.end())
         has_args = data[after : after + 1] == b"("
         call = _balanced(data, after) if has_args else None
+        if call is not None and name not in C_KEYWORDS:
+            # `timespeccmp(a, b, <)`, `ASSERT3U(x, ==, y)`: an operator passed to a
+            # macro cannot parse as an argument; `0` in its place can.
+            for a, b in call[1]:
+                if _OPERATOR_ARG.fullmatch(data, a, b):
+                    _blank(buf, a, b)
+                    buf[a] = ord("0")
+                    regions.append(Region(a, b, name, "operator-argument"))
 
         learned = table.get(name, ("", ())) if name not in DEFAULT_HINTS and not \
             _QUEUE_HEAD.fullmatch(m.group()) else ("", ())

@@ -141,3 +141,11 @@ def test_a_definition_of_another_shape_vetoes():
     assert "MY_HEAD" not in hinttable.learn([queue_like, linux_like])
     shim = b"#define MY_NODE(name, ...) struct { } name __used\n"
     assert hinttable.learn([shim])["MY_NODE"] == ("declaration", ())
+
+
+def test_an_operator_passed_to_a_macro():
+    src = (b"int\nf(struct ts *a, struct ts *b)\n{\n\tif (ts_cmp(a, b, <))\n\t\treturn (1);\n"
+           b"\tMY_ASSERT(a->sec, <=, b->sec);\n\treturn (0);\n}\n")
+    cf = CFile(src, "t.c")
+    assert cf.errors == []
+    assert [i.kind for i in cf.idents("sec")] == ["field", "field"]
