@@ -341,6 +341,12 @@ def scan(data: bytes, extra: Iterable[str] = (),
             _blank(buf, start, close)
             regions.append(Region(start, close, name, kind, ws))
             pos = close
+        elif learned[0] == "wrapper" and len(call[1]) == 1:
+            # `f __P((int))` -> `f    (int) `: the argument stands alone.
+            close, _args = call
+            _blank(buf, start, after + 1)
+            buf[close - 1] = 32
+            regions.append(Region(start, close, name, "wrapper"))
         elif learned[0] == "type-argument":
             close, args = call
             types: list[Word] = []

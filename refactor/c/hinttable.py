@@ -14,7 +14,9 @@ hand, the shapes are read off each macro's own definition:
 - type-argument: some parameters are used as types (cast to, `sizeof` of a
   pointer type, passed where another macro wants a type): `mtod(m, t)`,
   `container_of(p, type, member)`;
-- attribute: an object-like macro spelled with a leading underscore that
+- wrapper: it expands to its one argument (`__P((int, char *))`);
+- attribute: an object-like macro that spells a qualifier (`complex` for
+  `_Complex`), or one spelled with a leading underscore that
   expands to nothing or only to attributes (`__user`, `__constructor`).
 
 A name counts when every definition of it that has one of these shapes agrees
@@ -45,6 +47,8 @@ _TOKEN = re.compile(rb"##|->|[A-Za-z_]\w*|\d[\w.]*|\"(?:\\.|[^\"\\])*\"|'(?:\\.|
 _DECL_START = frozenset(
     b"static extern struct union enum typedef const volatile void char short int long "
     b"unsigned signed float double _Bool".split())
+_QUALIFIERS = frozenset({b"_Complex", b"__inline", b"__inline__", b"inline", b"const",
+                         b"volatile", b"__const", b"__volatile", b"register", b"static"})
 _STORAGE = frozenset({b"static", b"extern", b"const", b"volatile", b"typedef"})
 _TYPE_WORDS = _DECL_START - {b"static", b"extern", b"typedef"}
 # Empty object-like macros spelled like these are include guards and option flags.
@@ -96,6 +100,8 @@ def _top_level(toks: list[bytes], tok: bytes) -> bool:
 def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
               known: dict[str, Kind]) -> Kind | None:
     if params is None:  # object-like
+        if len(toks) == 1 and toks[0] in _QUALIFIERS:
+            return ("attribute", ())  # `#define complex _Complex`: a qualifier's spelling
         if not name.startswith("_"):
             return None  # `#define exit` in one program must not hide every `exit`
         if not toks:
@@ -108,6 +114,8 @@ def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
         return None
     if not toks:
         return None
+    if len(params) == 1 and toks == [params[0]]:
+        return ("wrapper", ())  # `__P(protos)`: its argument, as is
     first = toks[0]
     # A call of a known macro that makes up the whole body: that macro's kind.
     end = _call_end(toks, 0)

@@ -149,3 +149,15 @@ def test_an_operator_passed_to_a_macro():
     cf = CFile(src, "t.c")
     assert cf.errors == []
     assert [i.kind for i in cf.idents("sec")] == ["field", "field"]
+
+
+def test_a_wrapper_and_a_qualifier_spelling():
+    src = (b"#define\tMY_P(protos)\tprotos\n#define\tcomplex\t_Complex\n"
+           b"static int probe MY_P((int, char *));\n"
+           b"double complex\nconj2(double complex z)\n{\n\treturn (z);\n}\n")
+    t = hinttable.learn([src])
+    assert t["MY_P"] == ("wrapper", ()) and t["complex"] == ("attribute", ())
+    cf = CFile(src, "t.c")
+    assert cf.errors == []
+    assert cf.item("probe").kind == "declaration"
+    assert cf.function("conj2") is not None
