@@ -73,8 +73,9 @@ def _kernel_links(root: str) -> str:
 def tree_header_dirs(root: Path | None, path: Path) -> tuple[list[str], list[str]]:
     """(system include dirs, defines) with which the tree's own build compiles `path`.
 
-    A kernel file (under sys/) sees sys/ itself, machine/ and x86/, with
-    _KERNEL defined; anything else sees the headers buildworld installs,
+    A kernel file (under sys/) sees the dirs of INCLUDES in
+    sys/conf/kern.pre.mk (sys/ itself, contrib/ck/include, ...), machine/ and
+    x86/, with _KERNEL defined; anything else sees the headers buildworld installs,
     staged by refactor.sysroot.  A tree without include/ and sys/sys (a
     partial tree) gets none: its system headers are stubbed.
     """
@@ -82,8 +83,29 @@ def tree_header_dirs(root: Path | None, path: Path) -> tuple[list[str], list[str
         return [], []
     rel = path.resolve().relative_to(root.resolve()).as_posix()
     if rel.startswith("sys/"):
-        return [str(root / "sys"), _kernel_links(str(root))], ["_KERNEL"]
+        return [*_kernel_includes(str(root)), _kernel_links(str(root))], ["_KERNEL"]
     return [_staged(str(root))], []
+
+
+_KERNEL_I = re.compile(r"-I\$S(/[^\s]*)?")
+
+
+@lru_cache(maxsize=8)
+def _kernel_includes(root: str) -> tuple[str, ...]:
+    """The -I$S... dirs of the kernel's INCLUDES in sys/conf/kern.pre.mk (just $S
+    when it is missing)."""
+    dirs = [f"{root}/sys"]
+    try:
+        text = Path(root, "sys", "conf", "kern.pre.mk").read_text(encoding="latin-1")
+    except OSError:
+        return tuple(dirs)
+    for line in text.splitlines():
+        if re.match(r"INCLUDES\+?=", line):
+            for m in _KERNEL_I.finditer(line):
+                d = f"{root}/sys{m.group(1) or ''}".rstrip("/")
+                if d not in dirs and Path(d).is_dir():
+                    dirs.append(d)
+    return tuple(dirs)
 
 
 def semantic_default(path: Path):

@@ -268,6 +268,18 @@ class _Prepared:
             include_dirs, self.system_dirs,
         )).encode()).hexdigest()
 
+    def _kobj_types(self, header: str) -> list[str]:
+        """The method types of a kobj interface header (device_if.h) that the
+        build makes from the tree's .m file: `device_probe_t`, ..."""
+        base = posixpath.basename(header)
+        if not base.endswith("_if.h"):
+            return []
+        for d in self.system_dirs:
+            m_file = _interface_files(d).get(base[:-2] + ".m")
+            if m_file:
+                return _kobj_method_types(m_file)
+        return []
+
     def _in_system_dirs(self, name: str) -> str | None:
         for d in self.system_dirs:
             cand = os.path.join(d, name)
@@ -324,6 +336,7 @@ class _Prepared:
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             with open(dst, "w", encoding="latin-1") as f:
                 f.write(f'# 1 "<{name}>"\n' + stubs.stub_header(name, set()))
+                f.writelines(stubs.typedef_line(t) + "\n" for t in self._kobj_types(name))
         with open(os.path.join(root, "prelude.h"), "w") as f:
             f.write(f'# 1 "{PRELUDE_NAME}"\n' + stubs.PRELUDE)
             f.writelines(f"#define {name}(...)\n" for name in self.decl_macros)
@@ -354,6 +367,34 @@ def _system_includes(path: str) -> tuple[list[tuple[str, str]], set[str]]:
             (m.group(1).decode(), m.group(2).decode("latin-1").strip())
             for m in _INCLUDE_RE.finditer(data)], _typedef_names_text(data))
     return got
+
+
+_INTERFACES: dict[str, dict[str, str]] = {}
+_KOBJ_RE = re.compile(r"^\s*(INTERFACE|(?:STATIC)?METHOD)\s+(?:.*\s)?\**(\w+)\s*[;{]", re.M)
+
+
+def _interface_files(d: str) -> dict[str, str]:
+    """kobj interface files (`*_if.m`) under a system dir, by name (found once)."""
+    got = _INTERFACES.get(d)
+    if got is None:
+        got = _INTERFACES[d] = {}
+        for dirpath, dirnames, filenames in os.walk(d):
+            dirnames[:] = [x for x in dirnames if not x.startswith(".")]
+            for f in filenames:
+                if f.endswith("_if.m"):
+                    got.setdefault(f, os.path.join(dirpath, f))
+    return got
+
+
+def _kobj_method_types(m_file: str) -> list[str]:
+    text = _strip_comments((disk_reader(m_file) or b"").decode("latin-1"))
+    iface, out = None, []
+    for m in _KOBJ_RE.finditer(text):
+        if m.group(1) == "INTERFACE":
+            iface = m.group(2)
+        elif iface:
+            out.append(f"{iface}_{m.group(2)}_t")
+    return out
 
 
 _local = threading.local()

@@ -112,3 +112,26 @@ def test_offsetof_through_the_cdefs_cycle(tmp_path):
         "struct s { int a; int b; };\nunsigned long where = offsetof(struct s, b);\n")
     unit = parse_configs(tmp_path / "o.c", [{}], [tmp_path])[0]
     assert unit.ok, unit.error
+
+
+def test_kernel_includes_and_kobj_method_types_come_from_the_tree(tmp_path):
+    root = _tree(tmp_path)
+    (root / "sys" / "conf").mkdir()
+    (root / "sys" / "conf" / "kern.pre.mk").write_text(
+        "INCLUDES= ${NOSTDINC} -I. -I$S -I$S/contrib/lib/include\n")
+    (root / "sys" / "contrib" / "lib" / "include").mkdir(parents=True)
+    (root / "sys" / "contrib" / "lib" / "include" / "lib_epoch.h").write_text(
+        "typedef struct lib_section { int n; } lib_section_t;\n")
+    (root / "sys" / "kern").mkdir()
+    (root / "sys" / "kern" / "widget_if.m").write_text(
+        "INTERFACE widget;\n\nMETHOD int spin {\n\tdevice_t dev;\n};\n"
+        "STATICMETHOD void *lookup {\n\tint n;\n} DEFAULT null_lookup;\n")
+    k = root / "sys" / "kern" / "w.c"
+    k.write_text('#include <lib_epoch.h>\n#include "widget_if.h"\n'
+                 "#define\tMETHOD(n, f)\t{ (n##_t *)(f) }\n"
+                 "static lib_section_t section;\nint my_spin(void);\n"
+                 "static void *table[][1] = { METHOD(widget_spin, my_spin), "
+                 "METHOD(widget_lookup, 0) };\n")
+    unit = semantic_default(k)
+    assert unit.ok, unit.error
+    assert "lib_section_t" not in unit.discovered_types
