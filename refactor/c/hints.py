@@ -63,7 +63,7 @@ DECLARATION_HINTS = frozenset({
 # Expression macros with a type among their arguments: position of that argument.
 TYPE_ARGUMENT_HINTS: dict[str, int] = {
     "__DECONST": 0, "__DEVOLATILE": 0, "__DEQUALIFY": 0, "__offsetof": 0,
-    "__rangeof": 0, "__containerof": 1,
+    "__rangeof": 0, "__containerof": 1, "va_arg": 1, "__builtin_va_arg": 1,
 }
 
 # cdefs.h spellings of C keywords that tree-sitter-c does not know: the keyword
@@ -298,7 +298,10 @@ def scan(data: bytes, extra: Iterable[str] = (),
             # `timespeccmp(a, b, <)`, `ASSERT3U(x, ==, y)`: an operator passed to a
             # macro cannot parse as an argument; `0` in its place can.
             for a, b in call[1]:
-                if _OPERATOR_ARG.fullmatch(data, a, b):
+                if len(call[1]) > 1 and b > a and not data[a:b].strip():
+                    buf[a] = ord("0")  # `SDT_PROBE1(proc, , , exit, r)`: an empty argument
+                    regions.append(Region(a, b, name, "operator-argument"))
+                elif _OPERATOR_ARG.fullmatch(data, a, b):
                     _blank(buf, a, b)
                     buf[a] = ord("0")
                     regions.append(Region(a, b, name, "operator-argument"))
@@ -341,6 +344,13 @@ def scan(data: bytes, extra: Iterable[str] = (),
             _blank(buf, start, close)
             regions.append(Region(start, close, name, kind, ws))
             pos = close
+        elif learned[0] == "typed-name" and len(call[1]) == 2:
+            # `VNET_DEFINE(int, x) = 1;` -> `            int  x  = 1;`
+            close, args = call
+            _blank(buf, start, after + 1)
+            buf[args[0][1]] = 32
+            buf[close - 1] = 32
+            regions.append(Region(start, close, name, "typed-name"))
         elif learned[0] == "wrapper" and len(call[1]) == 1:
             # `f __P((int))` -> `f    (int) `: the argument stands alone.
             close, _args = call

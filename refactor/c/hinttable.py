@@ -14,6 +14,8 @@ hand, the shapes are read off each macro's own definition:
 - type-argument: some parameters are used as types (cast to, `sizeof` of a
   pointer type, passed where another macro wants a type): `mtod(m, t)`,
   `container_of(p, type, member)`;
+- typed-name: `VNET_DEFINE(t, n)` expands to the type t, then the name n
+  (maybe through a naming macro), then attributes: `VNET_DEFINE(int, x) = 1;`;
 - wrapper: it expands to its one argument (`__P((int, char *))`);
 - attribute: an object-like macro that spells a qualifier (`complex` for
   `_Complex`), or one spelled with a leading underscore that
@@ -36,7 +38,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from refactor.c.hints import C_KEYWORDS
+from refactor.c.hints import C_KEYWORDS, DEFAULT_HINTS
+
+_ATTRIBUTE_NAMES = frozenset(DEFAULT_HINTS) | {"__attribute__", "__attribute"}
 
 TABLE = Path(__file__).with_name("hint_table.tsv")
 
@@ -116,6 +120,8 @@ def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
         return None
     if len(params) == 1 and toks == [params[0]]:
         return ("wrapper", ())  # `__P(protos)`: its argument, as is
+    if _typed_name(params, toks, known):
+        return ("typed-name", ())
     first = toks[0]
     # A call of a known macro that makes up the whole body: that macro's kind.
     end = _call_end(toks, 0)
@@ -138,6 +144,41 @@ def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
         return None
     types = _type_params(params, toks, known)
     return ("type-argument", types) if types else None
+
+
+def _typed_name(params: list[bytes], toks: list[bytes], known: dict[str, Kind]) -> bool:
+    """`VNET_DEFINE(t, n)`: the type, then the name (maybe through a naming macro),
+    then attributes: a declaration's specifiers and declarator."""
+    if len(params) != 2 or not toks or toks[0] == b"(":
+        return False
+    t, n = params
+    body = list(toks)
+    while body:  # trailing attributes: `__section(X) __used`
+        if body[-1] == b")":
+            k = len(body) - 1
+            depth = 0
+            while k >= 0:
+                depth += body[k] == b")"
+                depth -= body[k] == b"("
+                if depth == 0:
+                    break
+                k -= 1
+            word = body[k - 1].decode("latin-1") if k > 0 else ""
+            if k > 0 and (known.get(word, ("",))[0] == "attribute" or word in _ATTRIBUTE_NAMES):
+                body = body[: k - 1]
+                continue
+        elif known.get(body[-1].decode("latin-1"), ("",))[0] == "attribute" or \
+                body[-1].decode("latin-1") in _ATTRIBUTE_NAMES:
+            body.pop()
+            continue
+        break
+    if any(x in body for x in (b"=", b";", b"{", b",")):
+        return False
+    named = body[-1:] == [n] or (len(body) >= 4 and body[-3:] == [b"(", n, b")"] and
+                                 re.fullmatch(rb"[A-Za-z_]\w*", body[-4]) is not None)
+    cut = len(body) - (1 if body[-1:] == [n] else 4)
+    head = [x for x in body[:cut] if x not in (b"static", b"extern", b"const", b"volatile")]
+    return named and head in ([t], [b"__typeof", b"(", t, b")"], [b"__typeof__", b"(", t, b")"])
 
 
 def _type_only(toks: list[bytes]) -> bool:

@@ -161,3 +161,18 @@ def test_a_wrapper_and_a_qualifier_spelling():
     assert cf.errors == []
     assert cf.item("probe").kind == "declaration"
     assert cf.function("conj2") is not None
+
+
+def test_typed_names_empty_arguments_and_va_arg():
+    defs = (b"#define\tMY_NAME(n)\tmy_entry_##n\n"
+            b"#define\tMY_DEFINE(t, n)\tt MY_NAME(n) __section(\"set_my\") __used\n"
+            b"#define\tMY_SUM(a, b)\ta + b\n")
+    t = hinttable.learn([defs])
+    assert t["MY_DEFINE"] == ("typed-name", ()) and "MY_SUM" not in t
+    src = defs + (b"static MY_DEFINE(int, hits) = 1;\nMY_DEFINE(struct counter, total);\n\n"
+                  b"void\nf(va_list ap)\n{\n\tstruct item *p = va_arg(ap, struct item *);\n"
+                  b"\tPROBE2(proc, , , exit, p);\n}\n")
+    cf = CFile(src, "t.c")
+    assert cf.errors == []
+    assert cf.item("hits").kind == "declaration"
+    assert [i.kind for i in cf.idents("counter")] == ["tag"]
