@@ -152,7 +152,7 @@ def _typed_name(params: list[bytes], toks: list[bytes], known: dict[str, Kind]) 
     if len(params) != 2 or not toks or toks[0] == b"(":
         return False
     t, n = params
-    body = list(toks)
+    body = toks[_last_statement(toks):]  # `struct _hack; t n`: the last declaration
     while body:  # trailing attributes: `__section(X) __used`
         if body[-1] == b")":
             k = len(body) - 1
