@@ -45,18 +45,23 @@ def default_include_dirs(path: Path) -> tuple[Path | None, list[Path]]:
 
 
 ARCH = "amd64"
-SYSROOT_CACHE = Path(tempfile.gettempdir()) / "refactor-sysroot"
+# Our own: a shared temporary folder may be cleaned by someone else mid-run.
+SYSROOT_CACHE = Path(tempfile.gettempdir()) / "refactor-cfront-headers"
+_STAGED: dict[str, str] = {}
 
 
-@lru_cache(maxsize=8)
 def _staged(root: str) -> str:
+    """The tree's headers staged as buildworld installs them (refactor.sysroot);
+    staged again if the folder went away."""
     from refactor.sysroot import stage_headers
     from refactor.tree import Tree
 
-    return str(stage_headers(Tree.from_dir(root), ARCH, (), SYSROOT_CACHE))
+    got = _STAGED.get(root)
+    if got is None or not (Path(got) / ".complete").exists():
+        got = _STAGED[root] = str(stage_headers(Tree.from_dir(root), ARCH, (), SYSROOT_CACHE))
+    return got
 
 
-@lru_cache(maxsize=8)
 def _kernel_links(root: str) -> str:
     """A dir whose machine/ and x86/ point into the tree, as config(8)'s objdir has."""
     import hashlib
