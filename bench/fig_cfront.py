@@ -124,7 +124,7 @@ def _linear_figure(CFile) -> Figure:
     import time
 
     def once(kib: int) -> tuple[float, int]:
-        data = cgen.snapshot_like(kib * 1024 // 40).encode()
+        data = cgen.snapshot_like(kib * 1024 // 22).encode()  # about 22 bytes a line
         t0 = time.perf_counter()
         CFile(data, "big.c")
         return time.perf_counter() - t0, len(data)
