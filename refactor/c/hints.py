@@ -359,16 +359,16 @@ def scan(data: bytes, extra: Iterable[str] = (),
             regions.append(Region(start, close, name, "wrapper"))
         elif learned[0] == "type-argument":
             close, args = call
-            types: list[Word] = []
+            found: list[Word] = []
             for which in learned[1]:
                 if which < len(args) and _TYPE_ARG.fullmatch(data, *args[which]):
                     a, b = args[which]
-                    types += [Word(w.start, w.end, w.name, w.ctx or "type")
+                    found += [Word(w.start, w.end, w.name, w.ctx or "type")
                               for w in words(data, a, b)]
                     _blank(buf, a, b)
                     buf[a] = ord("0")
-            if types:
-                regions.append(Region(start, close, name, "type-argument", tuple(types)))
+            if found:
+                regions.append(Region(start, close, name, "type-argument", tuple(found)))
         elif learned[0] == "header" and len(call[1]) >= 2 and \
                 data[_skip_space(data, call[0]) : _skip_space(data, call[0]) + 1] == b"{":
             # `M(name, arg) {` -> `M name( arg) {`: a function definition whose

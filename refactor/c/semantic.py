@@ -239,8 +239,8 @@ class _Prepared:
                                              display(found[0]) if found else None))
                 if found:
                     todo.append(found)
-                elif self._in_system_dirs(name):
-                    system.append(self._in_system_dirs(name))
+                elif (on_disk := self._in_system_dirs(name)) is not None:
+                    system.append(on_disk)
                 else:
                     self.stubbed.add(name)
         self._stub_missing_system(system, reader)
