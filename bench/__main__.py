@@ -27,6 +27,7 @@ GROUPS = (
     ("cfront", "bench.fig_cfront", ("cfront",)),
     ("replay", "bench.fig_replay", ("replay",)),
     ("buildtest", "bench.fig_buildtest", ("buildtest-real-tree", "buildtest-series")),
+    ("parse-rate", "bench.fig_parserate", ("parse-rate",)),
 )
 
 

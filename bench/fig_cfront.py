@@ -105,6 +105,9 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
                 if not all(u.ok for u in units):
                     raise Unavailable(f"semantic parse failed: {units[0].error}")
 
+        if not quick:
+            figs.append(_linear_figure(CFile))
+
         whole = median_time(both_layers, runs, setup=_clear)
         ts2k = median_time(lambda: parse(data2k), runs)
         layers = "lossless + semantic" if parse_configs else "lossless only (no semantic layer)"
@@ -113,3 +116,23 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
                            note=f"{n2k} lines, "
                                 f"{layers}, BHYVE_SNAPSHOT on and off"))
     return figs
+
+
+def _linear_figure(CFile) -> Figure:
+    """The lossless layer on a 5 MB generated file against a 500 KB one (one run each)."""
+    import resource
+    import time
+
+    def once(kib: int) -> tuple[float, int]:
+        data = cgen.snapshot_like(kib * 1024 // 22).encode()  # about 22 bytes a line
+        t0 = time.perf_counter()
+        CFile(data, "big.c")
+        return time.perf_counter() - t0, len(data)
+
+    small, n_small = once(500)
+    big, n_big = once(5000)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return Figure("cfront-linear", big, small, baseline=f"CFile of {n_small // 1024} KiB",
+                  peak_mib=peak, goal="ratio <= 12, < 500 MiB",
+                  met=big / small <= 12 and peak < 500,
+                  note=f"CFile of a generated {n_big / 1e6:.1f} MB file (peak is this process)")

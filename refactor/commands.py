@@ -358,7 +358,7 @@ def cmd_inspect(args) -> int:
         dump_json(result)
     else:
         print(format_text(result))
-    return 0
+    return 0 if result["ok"] else 1
 
 
 def cmd_replay(args) -> int:

@@ -25,7 +25,7 @@ arguments are reported in each Region, so renames still reach them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from refactor.c.words import C_KEYWORDS, TAG_KEYWORDS
@@ -65,7 +65,7 @@ DECLARATION_HINTS = frozenset({
 # Expression macros with a type among their arguments: position of that argument.
 TYPE_ARGUMENT_HINTS: dict[str, int] = {
     "__DECONST": 0, "__DEVOLATILE": 0, "__DEQUALIFY": 0, "__offsetof": 0,
-    "__rangeof": 0, "__containerof": 1,
+    "__rangeof": 0, "__containerof": 1, "va_arg": 1, "__builtin_va_arg": 1,
 }
 
 # cdefs.h spellings of C keywords that tree-sitter-c does not know: the keyword
@@ -119,7 +119,8 @@ class Region:
     start: int
     end: int
     name: str
-    kind: str  # attribute, declaration, type-argument, loop, queue-head, keyword, hidden-branch
+    kind: str  # attribute, declaration, type-argument, loop, queue-head, header, keyword,
+    # hidden-branch
     words: tuple[Word, ...] = field(default=())  # identifiers in the hidden text
 
 
@@ -239,9 +240,24 @@ def _blank_continued_comments(data: bytes, buf: bytearray, start: int, end: int)
         pos = m.end() if m.lastgroup != "dir" else m.start() + 1
 
 
-def scan(data: bytes, extra: Iterable[str] = ()) -> tuple[bytes, list[Region]]:
-    """The masked text (same length, same newlines) and the regions rewritten."""
+# An argument that can only be a type: a type keyword first, or a '*' last.
+_TYPE_ARG = re.compile(
+    rb"\s*(?:(?:struct|union|enum|const|volatile|signed|unsigned|char|short|int|long|float|"
+    rb"double|void|_Bool)\b[\s\S]*|[\s\S]*\*\s*)")
+_OPERATOR_ARG = re.compile(rb"\s*(?:[<>=!]=|<<|>>|&&|\|\||[<>+\-*/%&|^])\s*")
+_STORAGE_BEFORE = re.compile(rb"(?:\b(?:static|extern)[ \t]+)+$")
+
+
+def scan(data: bytes, extra: Iterable[str] = (),
+         table: Mapping[str, tuple[str, tuple[int, ...]]] | None = None,
+         ) -> tuple[bytes, list[Region]]:
+    """The masked text (same length, same newlines) and the regions rewritten.
+
+    `table` holds the hints learned from the tree's #defines (see hinttable):
+    name -> (kind, type-argument positions).
+    """
     extra_names = frozenset(extra) - DEFAULT_HINTS
+    table = table or {}
     buf = bytearray(data)
     regions: list[Region] = []
     pos = 0
@@ -269,10 +285,25 @@ def scan(data: bytes, extra: Iterable[str] = ()) -> tuple[bytes, list[Region]]:
         after = _skip_space(data, m.end())
         has_args = data[after : after + 1] == b"("
         call = _balanced(data, after) if has_args else None
+        if call is not None and name not in C_KEYWORDS:
+            # `timespeccmp(a, b, <)`, `ASSERT3U(x, ==, y)`: an operator passed to a
+            # macro cannot parse as an argument; `0` in its place can.
+            for a, b in call[1]:
+                if len(call[1]) > 1 and b > a and not data[a:b].strip():
+                    buf[a] = ord("0")  # `SDT_PROBE1(proc, , , exit, r)`: an empty argument
+                    regions.append(Region(a, b, name, "operator-argument"))
+                elif _OPERATOR_ARG.fullmatch(data, a, b):
+                    _blank(buf, a, b)
+                    buf[a] = ord("0")
+                    regions.append(Region(a, b, name, "operator-argument"))
 
+        learned = table.get(name, ("", ())) if name not in DEFAULT_HINTS and not \
+            _QUEUE_HEAD.fullmatch(m.group()) else ("", ())
+        if learned[0] == "attribute" and has_args:
+            learned = ("", ())
         if name in _BARE_ATTRIBUTES or (name in DEFAULT_HINTS and not has_args) or (
             name in extra_names and call is None
-        ):
+        ) or learned[0] == "attribute":
             kind = "declaration" if name in DECLARATION_HINTS else "attribute"
             _blank(buf, start, m.end())
             regions.append(Region(start, m.end(), name, kind))
@@ -291,14 +322,53 @@ def scan(data: bytes, extra: Iterable[str] = ()) -> tuple[bytes, list[Region]]:
                 types = tuple(Word(w.start, w.end, w.name, w.ctx or "type") for w in ws)
                 regions.append(Region(start, close, name, "type-argument", types))
             # the other arguments stay and are parsed as expressions
-        elif name in DEFAULT_HINTS or name in extra_names:
+        elif name in DEFAULT_HINTS or name in extra_names or learned[0] == "declaration":
             close, _args = call
-            kind = "declaration" if name in DECLARATION_HINTS else "attribute"
+            kind = "declaration" if name in DECLARATION_HINTS or learned[0] else "attribute"
+            if kind == "declaration":
+                # `static MALLOC_DEFINE(...);`: the storage class goes with the macro.
+                line_start = data.rfind(b"\n", 0, start) + 1
+                st = _STORAGE_BEFORE.search(data, line_start, start)
+                if st is not None and not data[line_start : st.start()].strip():
+                    start = st.start()
             ws = tuple(words(data, after + 1, close - 1))
             _blank(buf, start, close)
             regions.append(Region(start, close, name, kind, ws))
             pos = close
-        elif _LOOP_NAME.fullmatch(m.group()):
+        elif learned[0] == "typed-name" and len(call[1]) == 2:
+            # `VNET_DEFINE(int, x) = 1;` -> `            int  x  = 1;`
+            close, args = call
+            _blank(buf, start, after + 1)
+            buf[args[0][1]] = 32
+            buf[close - 1] = 32
+            regions.append(Region(start, close, name, "typed-name"))
+        elif learned[0] == "wrapper" and len(call[1]) == 1:
+            # `f __P((int))` -> `f    (int) `: the argument stands alone.
+            close, _args = call
+            _blank(buf, start, after + 1)
+            buf[close - 1] = 32
+            regions.append(Region(start, close, name, "wrapper"))
+        elif learned[0] == "type-argument":
+            close, args = call
+            found: list[Word] = []
+            for which in learned[1]:
+                if which < len(args) and _TYPE_ARG.fullmatch(data, *args[which]):
+                    a, b = args[which]
+                    found += [Word(w.start, w.end, w.name, w.ctx or "type")
+                              for w in words(data, a, b)]
+                    _blank(buf, a, b)
+                    buf[a] = ord("0")
+            if found:
+                regions.append(Region(start, close, name, "type-argument", tuple(found)))
+        elif learned[0] == "header" and len(call[1]) >= 2 and \
+                data[_skip_space(data, call[0]) : _skip_space(data, call[0]) + 1] == b"{":
+            # `M(name, arg) {` -> `M name( arg) {`: a function definition whose
+            # type is M, every identifier where it was.
+            close, args = call
+            buf[after] = 32
+            buf[args[0][1]] = ord("(")
+            regions.append(Region(start, close, name, "header"))
+        elif _LOOP_NAME.fullmatch(m.group()) or (learned[0] == "loop" and len(name) >= 5):
             buf[start : m.end()] = b"while".ljust(m.end() - start)
             regions.append(Region(start, call[0], name, "loop"))
         elif _QUEUE_HEAD.fullmatch(m.group()):
@@ -425,3 +495,40 @@ def flatten_inline_groups(data: bytes, masked: bytes,
             hidden.append((body_start, body_end))
             regions.append(Region(body_start, body_end, ds[i][0], "hidden-branch", ws))
     return bytes(buf), regions, applied
+
+
+def inline_defines(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """Blank `#define`/`#undef` lines that sit inside an initializer or parentheses.
+
+    C grammars take a directive only between statements; a table with a
+    `#define` among its rows is still fine C.  The names stay listed (Region words).
+    """
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    stack: list[bool] = []  # per open bracket: is it an initializer or parentheses?
+    last = b""
+    pos, n = 0, len(data)
+    while pos < n:
+        m = TOKEN.search(data, pos)
+        if m is None:
+            break
+        pos = m.end() if m.end() > m.start() else m.start() + 1
+        kind, tok = m.lastgroup, m.group()
+        if kind == "com":
+            continue
+        if kind == "dir":
+            d = _DIRECTIVE.match(tok)
+            if d and d.group(1) in (b"define", b"undef") and stack and stack[-1]:
+                _blank(buf, m.start(), m.end())
+                regions.append(Region(m.start(), m.end(), d.group(1).decode(), "hidden-branch",
+                                      tuple(words(data, m.start() + d.end(), m.end(),
+                                                  directives=True))))
+            continue
+        if tok in (b"(", b"["):
+            stack.append(True)
+        elif tok == b"{":
+            stack.append(last in (b"=", b",", b"{") and (not stack or stack[-1] or last == b"="))
+        elif tok in (b")", b"]", b"}") and stack:
+            stack.pop()
+        last = tok
+    return bytes(buf), regions

@@ -7,6 +7,8 @@ in each interesting configuration, and what each function uses.
 from __future__ import annotations
 
 import re
+import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from refactor.c.semantic import parse_configs
@@ -42,6 +44,84 @@ def default_include_dirs(path: Path) -> tuple[Path | None, list[Path]]:
     return None, [path.parent]
 
 
+ARCH = "amd64"
+# Our own: a shared temporary folder may be cleaned by someone else mid-run.
+SYSROOT_CACHE = Path(tempfile.gettempdir()) / "refactor-cfront-headers"
+_STAGED: dict[str, str] = {}
+
+
+def _staged(root: str) -> str:
+    """The tree's headers staged as buildworld installs them (refactor.sysroot);
+    staged again if the folder went away."""
+    from refactor.sysroot import stage_headers
+    from refactor.tree import Tree
+
+    got = _STAGED.get(root)
+    if got is None or not (Path(got) / ".complete").exists():
+        got = _STAGED[root] = str(stage_headers(Tree.from_dir(root), ARCH, (), SYSROOT_CACHE))
+    return got
+
+
+def _kernel_links(root: str) -> str:
+    """A dir whose machine/ and x86/ point into the tree, as config(8)'s objdir has."""
+    import hashlib
+
+    d = SYSROOT_CACHE / ("kernel-" + hashlib.sha1(root.encode()).hexdigest()[:12])
+    d.mkdir(parents=True, exist_ok=True)
+    for name, target in (("machine", f"sys/{ARCH}/include"), ("x86", "sys/x86/include")):
+        link = d / name
+        if not link.is_symlink() and (Path(root) / target).is_dir():
+            link.symlink_to(Path(root) / target)
+    return str(d)
+
+
+def tree_header_dirs(root: Path | None, path: Path) -> tuple[list[str], list[str]]:
+    """(system include dirs, defines) with which the tree's own build compiles `path`.
+
+    A kernel file (under sys/) sees the dirs of INCLUDES in
+    sys/conf/kern.pre.mk (sys/ itself, contrib/ck/include, ...), machine/ and
+    x86/, with _KERNEL defined; anything else sees the headers buildworld installs,
+    staged by refactor.sysroot.  A tree without include/ and sys/sys (a
+    partial tree) gets none: its system headers are stubbed.
+    """
+    if root is None or not (root / "include").is_dir() or not (root / "sys" / "sys").is_dir():
+        return [], []
+    rel = path.resolve().relative_to(root.resolve()).as_posix()
+    if rel.startswith("sys/"):
+        return [*_kernel_includes(str(root)), _kernel_links(str(root))], ["_KERNEL"]
+    return [_staged(str(root))], []
+
+
+_KERNEL_I = re.compile(r"-I\$S(/[^\s]*)?")
+
+
+@lru_cache(maxsize=8)
+def _kernel_includes(root: str) -> tuple[str, ...]:
+    """The -I$S... dirs of the kernel's INCLUDES in sys/conf/kern.pre.mk (just $S
+    when it is missing)."""
+    dirs = [f"{root}/sys"]
+    try:
+        text = Path(root, "sys", "conf", "kern.pre.mk").read_text(encoding="latin-1")
+    except OSError:
+        return tuple(dirs)
+    for line in text.splitlines():
+        if re.match(r"INCLUDES\+?=", line):
+            for m in _KERNEL_I.finditer(line):
+                d = f"{root}/sys{m.group(1) or ''}".rstrip("/")
+                if d not in dirs and Path(d).is_dir():
+                    dirs.append(d)
+    return tuple(dirs)
+
+
+def semantic_default(path: Path):
+    """The semantic parse of `path` in the default configuration."""
+    path = Path(path)
+    root, dirs = default_include_dirs(path)
+    system, defines = tree_header_dirs(root, path)
+    return parse_configs(path.resolve(), [defines], [d.resolve() for d in dirs], root,
+                         system_dirs=system)[0]
+
+
 def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) -> dict:
     path = Path(path)
     data = path.read_bytes()
@@ -63,10 +143,18 @@ def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) 
     else:
         configs = [[]] + [[name] for name in option_macros(data.decode("latin-1"))]
         configs = configs[:MAX_CONFIGS]
-    units = parse_configs(path.resolve(), configs, [d.resolve() for d in dirs],
-                          root)
+    system, base = tree_header_dirs(root, path)
+    units = parse_configs(path.resolve(), [[*base, *c] for c in configs],
+                          [d.resolve() for d in dirs], root, system_dirs=system)
     for cfg, unit in zip(configs, units, strict=True):
-        result["configs"].append({"defines": cfg, "ok": unit.ok, "error": unit.error})
+        result["configs"].append({"defines": cfg, "ok": unit.ok, "error": unit.error,
+                                  "message": plain_error(unit) if not unit.ok else None})
+    name = path.name
+    failed = [f"{name}:{e['line']}: cannot parse near {e['text'].strip()[:80]}"
+              for e in result["lossless_errors"]]
+    failed += [c["message"] for c in result["configs"] if c["message"]]
+    result["ok"] = not failed
+    result["errors"] = failed
     table = merged_symbols(units)
     for fn, (file, _line, _) in sorted(table.function_lines.items(), key=lambda kv: kv[1][1]):
         if file == units[0].path:
@@ -74,8 +162,50 @@ def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) 
     return result
 
 
+_LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+)(?::\d+)?: (?P<msg>.*)$")
+_CALL = re.compile(r"\b([A-Z_][A-Z0-9_]*)\s*\(")
+
+
+def plain_error(unit) -> str:
+    """A semantic failure in plain words: `FILE:LINE: what failed near <source text>`,
+    and for a macro on that line, the header that defines it."""
+    err = unit.error or "unknown error"
+    m = _LOCATED.match(err)
+    if not m:
+        return err
+    file, line, msg = m.group("file"), int(m.group("line")), m.group("msg")
+    short = file.rsplit("/", 1)[-1]
+    data = unit.tree_files.get(file)
+    if data is None:
+        return f"{short}:{line}: {msg}"
+    lines = data.decode("latin-1").splitlines()
+    text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    if msg.startswith("before:") or msg.startswith("Invalid"):
+        what = "cannot parse"
+    else:
+        what = msg.replace("error: ", "")
+    if len(text) > 80:
+        text = text[:77] + "..."
+    out = f"{short}:{line}: {what} near {text}" if text else f"{short}:{line}: {what}"
+    for name in _CALL.findall(text):
+        home = _macro_home(unit, name)
+        if home:
+            return f"{short}:{line}: {what} {name}(...) (macro from {home}) near {text}"
+    return out
+
+
+def _macro_home(unit, name: str) -> str | None:
+    pat = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+" + re.escape(name.encode()) + rb"\b", re.M)
+    for file, data in unit.tree_files.items():
+        if pat.search(data):
+            return file.rsplit("/", 1)[-1]
+    return None
+
+
 def format_text(result: dict) -> str:
     out = [result["file"]]
+    for e in result.get("errors", []):
+        out.append(f"error: {e}")
     errs = result["lossless_errors"]
     out.append(f"lossless: {len(result['items'])} items, {len(errs)} parse errors")
     for e in errs:

@@ -28,7 +28,16 @@ from dataclasses import dataclass, field
 import tree_sitter
 import tree_sitter_c
 
-from refactor.c.hints import Group, Region, conditional_groups, flatten_inline_groups, scan, words
+from refactor.c import hinttable
+from refactor.c.hints import (
+    Group,
+    Region,
+    conditional_groups,
+    flatten_inline_groups,
+    inline_defines,
+    scan,
+    words,
+)
 from refactor.c.words import DEFINE_RE as _DEFINE_RE
 
 LANGUAGE = tree_sitter.Language(tree_sitter_c.language())
@@ -94,6 +103,15 @@ class _Branch:
     conditions: tuple[str, ...]
 
 
+def hint_table(data: bytes) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """The tree's learned macro hints, with what this file's own #defines say on top."""
+    table = hinttable.load()
+    if b"define" not in data:
+        return table
+    own = hinttable.learn([data], table)
+    return {**table, **own} if own else table
+
+
 def _error_nodes(tree: tree_sitter.Tree) -> list[tree_sitter.Node]:
     """ERROR and MISSING nodes, visiting only subtrees that contain one."""
     out = []
@@ -136,12 +154,13 @@ class CFile:
         self.data = data
         self.path = path
         self.hints = frozenset(hints)
-        self.masked, self.regions = scan(data, self.hints)
+        self.masked, self.regions = scan(data, self.hints, hint_table(data))
         parser = tree_sitter.Parser(LANGUAGE)
         self.tree = parser.parse(self.masked)
         self._newlines = [m.start() for m in re.finditer(rb"\n", data)]
         self._macro_names = {m.group(1).decode("ascii") for m in _DEFINE_RE.finditer(data)}
         self._branches: list[_Branch] = []
+        self._segments: tuple[list[int], list[tuple[str, ...]]] | None = None
         flattened: list[Group] = []
         bad = _error_nodes(self.tree)
         if bad:
@@ -149,12 +168,21 @@ class CFile:
             # plain code and keep the other branches' identifiers aside.
             masked, hidden, groups = flatten_inline_groups(
                 data, self.masked, conditional_groups(data))
-            if groups:
+            masked, defines = inline_defines(data, masked)
+            hidden += defines
+            if groups or defines:
                 tree = parser.parse(masked)
                 retry = _error_nodes(tree)
                 if len(retry) < len(bad):
                     self.masked, self.tree, bad, flattened = masked, tree, retry, groups
                     self.regions = sorted(self.regions + hidden, key=lambda r: r.start)
+        # Bytes no edit may touch: the parser could not tell what they are.
+        self.error_spans: list[tuple[int, int]] = []
+        for a, b in sorted((n.start_byte, max(n.end_byte, n.start_byte + 1)) for n in bad):
+            if self.error_spans and a <= self.error_spans[-1][1]:
+                self.error_spans[-1] = (self.error_spans[-1][0], max(b, self.error_spans[-1][1]))
+            else:
+                self.error_spans.append((a, b))
         self.errors: list[ParseError] = []
         for row, col in sorted({n.start_point for n in bad}):
             if not self.errors or self.errors[-1].line != row + 1:
@@ -162,9 +190,22 @@ class CFile:
         raw_idents = self._walk()
         for g in flattened:
             self._register_group(g)
+        self._index_branches()
         self.items: list[Item] = []
         self._index_items(self._build(self._body(self.tree.root_node), 0, len(data), None))
         self.identifiers: list[Ident] = self._attach(raw_idents)
+        self._ident_starts: list[int] | None = None
+
+    def in_error(self, start: int, end: int) -> bool:
+        """Does [start, end) touch a byte inside an error node?"""
+        end = max(end, start + 1)  # an insertion touches the byte at its point
+        k = bisect_right(self.error_spans, (start, float("inf"))) - 1
+        for a, b in self.error_spans[max(k, 0):]:
+            if a >= end:
+                break
+            if start < b and a < end:
+                return True
+        return False
 
     # ----- lines and conditions -------------------------------------------------
 
@@ -183,11 +224,39 @@ class CFile:
         return len(self.data) if i < 0 else i + 1
 
     def conditions_at(self, offset: int) -> tuple[str, ...]:
-        best: _Branch | None = None
+        if self._segments is not None:
+            k = bisect_right(self._segments[0], offset) - 1
+            return self._segments[1][k] if k >= 0 else ()
+        best: _Branch | None = None  # while the branches are still being found
         for b in self._branches:
             if b.lo <= offset < b.hi and (best is None or b.lo >= best.lo):
                 best = b
         return best.conditions if best else ()
+
+    def _index_branches(self) -> None:
+        """Cut the file into segments, each with the conditions of its innermost
+        branch, so conditions_at is a binary search (branches nest)."""
+        starts: list[int] = []
+        conds: list[tuple[str, ...]] = []
+
+        def mark(pos: int, c: tuple[str, ...]) -> None:
+            if starts and starts[-1] == pos:
+                conds[-1] = c
+            else:
+                starts.append(pos)
+                conds.append(c)
+
+        stack: list[_Branch] = []
+        for b in sorted(self._branches, key=lambda b: (b.lo, -b.hi)):
+            while stack and stack[-1].hi <= b.lo:
+                top = stack.pop()
+                mark(top.hi, stack[-1].conditions if stack else ())
+            stack.append(b)
+            mark(b.lo, b.conditions)
+        while stack:
+            top = stack.pop()
+            mark(top.hi, stack[-1].conditions if stack else ())
+        self._segments = (starts, conds)
 
     def _text(self, node: tree_sitter.Node) -> str:
         return self.data[node.start_byte : node.end_byte].decode("latin-1")
@@ -630,6 +699,15 @@ class CFile:
     def idents(self, name: str | None = None, kind: str | None = None) -> list[Ident]:
         return [i for i in self.identifiers
                 if (name is None or i.name == name) and (kind is None or i.kind == kind)]
+
+    def idents_between(self, start: int, end: int) -> list[Ident]:
+        """Identifiers that start in [start, end), by binary search (they are in
+        file order): for a per-function scan that must stay linear in file size."""
+        if self._ident_starts is None:
+            self._ident_starts = [i.start for i in self.identifiers]
+        lo = bisect_left(self._ident_starts, start)
+        hi = bisect_left(self._ident_starts, end, lo)
+        return self.identifiers[lo:hi]
 
     def body_span(self, function_name: str) -> tuple[int, int] | None:
         """[start, end) of a function's braces."""

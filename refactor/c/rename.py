@@ -3,7 +3,8 @@
 Occurrences come from CFile.identifiers, so they include every #if branch,
 macro bodies (tokenised from tree-sitter's raw preproc_arg text) and the
 arguments of masked macros such as DATA_SET(set, sym).  Strings and comments
-are only touched on request, and then only as whole words.
+are only touched on request, and then only as whole words.  Nothing inside
+a parse error node is touched (CFile.in_error).
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def rename_edits(cfile: CFile, old: str, new: str, kinds: Iterable[str] = ("ordi
         for s, e in _text_spans(cfile, want):
             for m in word.finditer(cfile.data, s, e):
                 spans.add((m.start(), m.end()))
-    return [Edit(cfile.path, s, e, text, rule) for s, e in sorted(spans)]
+    # Inside an error node the parser could not tell a name from anything else.
+    return [Edit(cfile.path, s, e, text, rule) for s, e in sorted(spans)
+            if not cfile.in_error(s, e)]
 
 
 def rename_by_kind(cfile: CFile, path: str, renames: Mapping[tuple[str, str], str],

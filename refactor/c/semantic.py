@@ -50,7 +50,7 @@ Reader = Callable[[str], "bytes | None"]
 CPP = "/usr/bin/cpp"
 # FreeBSD on amd64, as the compiler there would predefine it.
 CPP_FLAGS = [
-    "-nostdinc", "-undef", "-x", "c", "-std=gnu11",
+    "-nostdinc", "-undef", "-x", "c", "-std=gnu99",
     "-D__FreeBSD__=14", "-D__amd64__=1", "-D__x86_64__=1", "-D__LP64__=1",
     "-D__GNUC__=4", "-D__GNUC_MINOR__=2", "-D__CHAR_BIT__=8", "-D__SIZEOF_POINTER__=8",
     "-D__SIZEOF_LONG__=8", "-D__ELF__=1", "-D_KERNEL_NOT=1", "-U__linux__", "-U__linux",
@@ -164,7 +164,12 @@ def typedef_names(data: bytes, path: str = "") -> set[str]:
             names = set(cf.typedef_names())
         except Exception:
             names = set()
-    # A text scan too, as a safety net: flatten braces, then read `typedef ... NAME;`.
+    return names | _typedef_names_text(data)
+
+
+def _typedef_names_text(data: bytes) -> set[str]:
+    """`typedef ... NAME;` read from the text, braces flattened first."""
+    names: set[str] = set()
     text = re.sub(r"__attribute__\s*\(\(.*?\)\)", " ", _strip_comments(data.decode("latin-1")))
     while True:
         flat = re.sub(r"\{[^{}]*\}", " ", text)
@@ -189,7 +194,8 @@ def used_type_names(data: bytes, path: str = "") -> set[str]:
     names: set[str] = set()
     if cf is not None:
         try:
-            names = {i.name for i in cf.idents(kind="type")}
+            # Where tree-sitter found an error, a "type" may be any word.
+            names = {i.name for i in cf.idents(kind="type") if not cf.in_error(i.start, i.end)}
         except Exception:
             names = set()
     text = data.decode("latin-1")
@@ -204,14 +210,17 @@ class _Prepared:
     """A main file, the tree headers it reaches and the stubs for the rest."""
 
     def __init__(self, path: str, data: bytes, reader: Reader, include_dirs: list[str],
-                 display: Callable[[str], str]):
+                 display: Callable[[str], str], system_dirs: list[str] | None = None):
         self.path = path
         self.display = display
         self.include_dirs = include_dirs
+        self.system_dirs = system_dirs or []     # on disk, read by cpp itself
         self.files: dict[str, bytes] = {}        # tree path -> bytes
         self.includes: list[Include] = []
         self.stubbed: set[str] = set()           # header names to stub
         todo = [(path, data)]
+        system: list[str] = []                   # system headers reached, on disk
+        self.system_typedefs: set[str] = set()
         while todo:
             cur, cur_data = todo.pop()
             if cur in self.files:
@@ -224,8 +233,11 @@ class _Prepared:
                                              display(found[0]) if found else None))
                 if found:
                     todo.append(found)
+                elif (on_disk := self._in_system_dirs(name)) is not None:
+                    system.append(on_disk)
                 else:
                     self.stubbed.add(name)
+        self._stub_missing_system(system, reader)
         tree_typedefs: set[str] = set()
         used: set[str] = set()
         for p, d in self.files.items():
@@ -242,13 +254,54 @@ class _Prepared:
         # Every discovered type is declared up front, before any header can need
         # it; its home header (when known) is kept as information.
         self.types: dict[str, str] = {}          # type -> '<home.h>' or DISCOVERED
-        for name in sorted(used - tree_typedefs):
+        for name in sorted(used - tree_typedefs - self.system_typedefs):
             home = stubs.SYSTEM_HOMES.get(name)
             self.types[name] = f"<{home}>" if home else DISCOVERED
         self.key = hashlib.sha1(repr((
             sorted((display(p), hashlib.sha1(d).hexdigest()) for p, d in self.files.items()),
-            include_dirs,
+            include_dirs, self.system_dirs,
         )).encode()).hexdigest()
+
+    def _kobj_types(self, header: str) -> list[str]:
+        """The method types of a kobj interface header (device_if.h) that the
+        build makes from the tree's .m file: `device_probe_t`, ..."""
+        base = posixpath.basename(header)
+        if not base.endswith("_if.h"):
+            return []
+        for d in self.system_dirs:
+            m_file = _interface_files(d).get(base[:-2] + ".m")
+            if m_file:
+                return _kobj_method_types(m_file)
+        return []
+
+    def _in_system_dirs(self, name: str) -> str | None:
+        for d in self.system_dirs:
+            cand = os.path.join(d, name)
+            if os.path.isfile(cand):
+                return cand
+        return None
+
+    def _stub_missing_system(self, todo: list[str], reader: Reader) -> None:
+        """Stub what the system headers include but no dir holds (compiler headers
+        such as <stdarg.h>, generated ones such as offset.inc)."""
+        seen: set[str] = set()
+        while todo:
+            cur = todo.pop()
+            if cur in seen:
+                continue
+            seen.add(cur)
+            includes, typedefs = _system_includes(cur)
+            self.system_typedefs |= typedefs
+            for kind, name in includes:
+                own = os.path.join(os.path.dirname(cur), name)
+                if kind == '"' and os.path.isfile(own):
+                    todo.append(own)
+                    continue
+                found = self._in_system_dirs(name)
+                if found:
+                    todo.append(found)
+                elif self._resolve(cur, "<", name, reader) is None:
+                    self.stubbed.add(name)
 
     def _resolve(self, includer: str, kind: str, name: str,
                  reader: Reader) -> tuple[str, bytes] | None:
@@ -277,6 +330,7 @@ class _Prepared:
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             with open(dst, "w", encoding="latin-1") as f:
                 f.write(f'# 1 "<{name}>"\n' + stubs.stub_header(name, set()))
+                f.writelines(stubs.typedef_line(t) + "\n" for t in self._kobj_types(name))
         with open(os.path.join(root, "prelude.h"), "w") as f:
             f.write(f'# 1 "{PRELUDE_NAME}"\n' + stubs.PRELUDE)
             f.writelines(f"#define {name}(...)\n" for name in self.decl_macros)
@@ -287,9 +341,54 @@ class _Prepared:
             argv.append(f"-D{name}" if value in (None, "") else f"-D{name}={value}")
         for d in self.include_dirs:
             argv += ["-I", os.path.join(root, "t", d.lstrip("/"))]
+        for d in self.system_dirs:
+            argv += ["-I", d]
         argv += ["-I", os.path.join(root, "s"), "-include", os.path.join(root, "prelude.h")]
         argv.append(os.path.join(root, "t", self.path.lstrip("/")))
         return argv
+
+
+_SYSTEM_INCLUDES: dict[str, tuple[list[tuple[str, str]], set[str]]] = {}
+
+
+def _system_includes(path: str) -> tuple[list[tuple[str, str]], set[str]]:
+    """(kind, name) of each #include of a system header, and the types it
+    typedefs (read once per process: system headers do not change in a run)."""
+    got = _SYSTEM_INCLUDES.get(path)
+    if got is None:
+        data = disk_reader(path) or b""
+        got = _SYSTEM_INCLUDES[path] = ([
+            (m.group(1).decode(), m.group(2).decode("latin-1").strip())
+            for m in _INCLUDE_RE.finditer(data)], _typedef_names_text(data))
+    return got
+
+
+_INTERFACES: dict[str, dict[str, str]] = {}
+_KOBJ_RE = re.compile(r"^\s*(INTERFACE|(?:STATIC)?METHOD)\s+(?:.*\s)?\**(\w+)\s*[;{]", re.M)
+
+
+def _interface_files(d: str) -> dict[str, str]:
+    """kobj interface files (`*_if.m`) under a system dir, by name (found once)."""
+    got = _INTERFACES.get(d)
+    if got is None:
+        got = _INTERFACES[d] = {}
+        for dirpath, dirnames, filenames in os.walk(d):
+            dirnames[:] = [x for x in dirnames if not x.startswith(".")]
+            for f in filenames:
+                if f.endswith("_if.m"):
+                    got.setdefault(f, os.path.join(dirpath, f))
+    return got
+
+
+def _kobj_method_types(m_file: str) -> list[str]:
+    text = _strip_comments((disk_reader(m_file) or b"").decode("latin-1"))
+    iface, out = None, []
+    for m in _KOBJ_RE.finditer(text):
+        if m.group(1) == "INTERFACE":
+            iface = m.group(2)
+        elif iface:
+            out.append(f"{iface}_{m.group(2)}_t")
+    return out
 
 
 _local = threading.local()
@@ -362,6 +461,63 @@ def _located(err: ParseError) -> str:
         return msg
 
 
+_MARKER = re.compile(r'^(# \d+ )"([^"]*)"', re.M)
+
+
+def _system_markers(text: str, system_dirs: list[str]) -> str:
+    """Line markers of headers read from a system dir name them `<sys/x.h>`, like stubs."""
+    if not system_dirs:
+        return text
+    prefixes = [d.rstrip("/") + "/" for d in system_dirs]
+
+    def fix(m: re.Match) -> str:
+        for p in prefixes:
+            if m.group(2).startswith(p):
+                return f'{m.group(1)}"<{os.path.normpath(m.group(2)[len(p):])}>"'
+        return m.group()
+
+    return _MARKER.sub(fix, text)
+
+
+_STMT_EXPR_TOKENS = re.compile(
+    r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|\(\s*\{|\{|\}\s*\)|\}')
+
+
+def _wrap_statement_expressions(text: str) -> str:
+    """`({ ... })` -> `(({ ... }))`.
+
+    pycparserext cannot read a GNU statement expression that starts an
+    operand followed by an operator, `({ ... }) == 0` (as <sys/bitset.h>'s
+    CPU_CMP expands); in parentheses it can.  Lines do not change.
+    """
+    if "{" not in text:
+        return text
+    inserts: list[tuple[int, str]] = []
+    stack: list[int | None] = []  # per open brace: where its `(` is, for `({`
+    for m in _STMT_EXPR_TOKENS.finditer(text):
+        tok = m.group()
+        c = tok[0]
+        if c in "\"'":
+            continue
+        if c == "(":
+            stack.append(m.start())
+        elif c == "{":
+            stack.append(None)
+        elif stack:
+            opened = stack.pop()
+            if opened is not None and tok.endswith(")"):
+                inserts += [(opened, "("), (m.end(), ")")]
+    if not inserts:
+        return text
+    parts, last = [], 0
+    for pos, ch in sorted(inserts):
+        parts.append(text[last:pos])
+        parts.append(ch)
+        last = pos
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
     display_main = prep.display(prep.path)
     tree_files = {prep.display(p): d for p, d in prep.files.items()}
@@ -374,7 +530,10 @@ def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
                          encoding="latin-1")
     if res.returncode != 0:
         return unit(False, _cpp_error(res.stderr, root, prep))
-    text = res.stdout
+    # Not a macro of the prelude: <sys/types.h> defines offsetof through
+    # __offsetof and cdefs.h __offsetof through this, a cycle cpp would stop.
+    text = _wrap_statement_expressions(_system_markers(res.stdout, prep.system_dirs).replace(
+        "__builtin_offsetof", "offsetof"))
     # The same text (a define that changes nothing) gets the same, shared AST.
     text_key = prep.key + hashlib.sha1(text.encode("latin-1", "replace")).hexdigest()
     if text_key in _AST_CACHE:
@@ -412,12 +571,17 @@ def _parse_text(prep: _Prepared, text: str, display_main: str):
 
 def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
                   include_dirs: Iterable[str | Path] = (), tree_root: str | Path | None = None,
-                  *, path: str | None = None, reader: Reader | None = None) -> list[SemanticUnit]:
+                  *, path: str | None = None, reader: Reader | None = None,
+                  system_dirs: Iterable[str | Path] = ()) -> list[SemanticUnit]:
     """Parse one file in each configuration (a dict or a list of NAME[=VALUE]).
 
     `source` is a file on disk, or its bytes (then `path` names it, and
     `reader(path)` reads the headers, e.g. `Tree.read` with tree paths).
     Coordinates name files relative to `tree_root` when it is given.
+    `system_dirs` are directories on disk laid out as /usr/include (the tree's
+    own headers, see inspect.tree_header_dirs): cpp reads them after the
+    include dirs, headers found there are not stubbed, and their coordinates
+    name them `<sys/x.h>`, as system files.
     """
     if isinstance(source, bytes):
         if path is None:
@@ -437,7 +601,7 @@ def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
         return p
 
     dirs = [str(d) for d in include_dirs]
-    prep = _Prepared(main, data, reader, dirs, display)
+    prep = _Prepared(main, data, reader, dirs, display, [str(d) for d in system_dirs])
     prep = _PREP_CACHE.get(prep.key) or _remember(_PREP_CACHE, prep.key, prep)
     wanted = [_norm_defines(c) for c in configs]
     todo = [d for d in wanted if (prep.key, tuple(sorted(d.items()))) not in _UNIT_CACHE]
@@ -451,8 +615,9 @@ def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
 
 def parse_config(source: str | Path | bytes, defines=None,
                  include_dirs: Iterable[str | Path] = (), tree_root: str | Path | None = None,
-                 *, path: str | None = None, reader: Reader | None = None) -> SemanticUnit:
+                 *, path: str | None = None, reader: Reader | None = None,
+                 system_dirs: Iterable[str | Path] = ()) -> SemanticUnit:
     """Parse one file in one configuration; see parse_configs."""
     return parse_configs(source, [defines or {}], include_dirs, tree_root,
-                         path=path, reader=reader)[0]
+                         path=path, reader=reader, system_dirs=system_dirs)[0]
 

@@ -151,6 +151,9 @@ PRELUDE = r"""
 #define __attribute__(x)
 #define __attribute(x)
 #define __extension__
+#define __asm__(...)
+#define __thread
+#define __asm(...)
 #define __restrict restrict
 #define __restrict__ restrict
 #define __inline inline
@@ -208,7 +211,6 @@ PRELUDE = r"""
 #define __builtin_va_list int
 #define va_arg(ap, type) (*(type *)__stub_va_arg(ap))
 #define __builtin_va_arg(ap, type) (*(type *)__stub_va_arg(ap))
-#define __builtin_offsetof(type, field) offsetof(type, field)
 #define __builtin_types_compatible_p(a, b) 0
 #define CTASSERT(x) _Static_assert(x, "CTASSERT")
 #define static_assert _Static_assert

@@ -215,3 +215,15 @@ def test_keyword_spellings_of_cdefs():
     c = load("asm_spelling.c")
     assert [f.name for f in c.items if f.kind == "function"] == ["tsc_read", "cpu_relax"]
     assert c.item("tsc_name").kind == "declaration"
+
+
+def test_idents_between_is_the_same_as_a_scan():
+    from refactor.c.lossless import CFile
+
+    src = b"int a;\nint f(int b) { return a + b; }\nint g(void) { return f(a); }\n"
+    cf = CFile(src, "t.c")
+    for fn in ("f", "g"):
+        it = cf.function(fn)
+        want = [i for i in cf.identifiers if it.start <= i.start < it.end]
+        assert cf.idents_between(it.start, it.end) == want
+    assert [i.name for i in cf.idents_between(0, 6)] == ["a"]

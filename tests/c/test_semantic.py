@@ -105,7 +105,8 @@ def test_inspect_reports_items_configs_and_uses():
     from refactor.c.inspect import format_text, inspect_file
 
     result = inspect_file(SNAPSHOT)
-    assert set(result) == {"file", "lossless_errors", "items", "configs", "uses"}
+    assert set(result) == {"file", "lossless_errors", "items", "configs", "uses", "ok", "errors"}
+    assert result["ok"] and result["errors"] == []
     # Default configurations: none, then each build option the file tests.
     assert [c["defines"] for c in result["configs"]] == [[], ["WITHOUT_CAPSICUM"],
                                                          ["BHYVE_SNAPSHOT"]]

@@ -1,0 +1,178 @@
+"""Macro hints learned from #defines: each shape, on small hand-written cases."""
+
+from __future__ import annotations
+
+from refactor.c import hinttable
+from refactor.c.lossless import CFile
+
+DEFS = rb"""
+#define	my_foreach(p, h)	for ((p) = (h)->first; (p); (p) = (p)->next)
+#define	my_foreach_safe(p, h, t)	my_foreach(p, h)
+#define	MY_DEFINE(name, desc)	struct thing name[1] = { { desc } }; \
+	KEEP(name)
+#define	MY_TEST(name, tc)	static void test_##name(const struct tc *tc)
+#define	my_cast(m, t)	((t)((m)->data))
+#define	my_owner(p, type, f)	((type *)((char *)(p) - 8))
+#define	__kuser
+#define	__ctor	__attribute__((constructor))
+#define	static
+#define	exit
+#define	OPTION_FLAG
+"""
+
+
+def test_learn_reads_each_shape_off_the_definition():
+    t = hinttable.learn([DEFS])
+    assert t["my_foreach"] == ("loop", ())
+    assert t["my_foreach_safe"] == ("loop", ())  # through another loop macro
+    assert t["MY_DEFINE"] == ("declaration", ())
+    assert t["MY_TEST"] == ("header", ())
+    assert t["my_cast"] == ("type-argument", (1,))
+    assert t["my_owner"] == ("type-argument", (1,))
+    assert t["__kuser"] == ("attribute", ())
+    assert t["__ctor"] == ("attribute", ())
+    # a keyword, a plain word and an option flag are never hidden
+    assert "static" not in t and "exit" not in t and "OPTION_FLAG" not in t
+
+
+def test_definitions_that_disagree_are_left_out():
+    t = hinttable.learn([b"#define twice(a) for (;;)\n", b"#define twice(a) struct s a = {0};\n"])
+    assert "twice" not in t
+    # an empty stand-in does not vote against the real shape
+    t = hinttable.learn([b"#define MY_DEFINE(a, b)\n", DEFS])
+    assert t["MY_DEFINE"] == ("declaration", ())
+
+
+USES = DEFS + rb"""
+static MY_DEFINE(things, "some things");
+
+MY_TEST(adds, tc)
+{
+	int __kuser *p;
+
+	my_foreach(p, &head) {
+		q = my_cast(m, const struct foo *);
+		r = my_owner(q, struct bar, link);
+	}
+}
+
+static __ctor void
+init(void)
+{
+}
+"""
+
+
+def test_a_file_using_the_shapes_parses_clean():
+    cf = CFile(USES, "uses.c")
+    assert cf.errors == []
+    assert [it.name for it in cf.toplevel() if it.kind == "function"] == ["adds", "init"]
+    decl = next(it for it in cf.items_named("MY_DEFINE") if it.kind != "define")
+    assert cf.text(decl).startswith(b"static MY_DEFINE(things")
+    # identifiers under the masks are still found, with their kinds
+    assert [i.kind for i in cf.idents("things")] == ["ordinary"]
+    assert [i.kind for i in cf.idents("foo")] == ["tag"]
+    assert [i.kind for i in cf.idents("bar")] == ["tag"]
+
+
+def test_a_type_argument_is_masked_only_when_it_is_a_type():
+    src = DEFS + b"void f(void) { a = my_cast(m, x); b = my_cast(m, char *); }\n"
+    cf = CFile(src, "t.c")
+    assert cf.errors == []
+    assert [i.kind for i in cf.idents("x")] == ["ordinary"]
+
+
+def test_define_inside_an_initializer():
+    src = b"""static struct row rows[] = {
+	{ .name = "a" },
+#define	ROW_A	0
+	{ .name = "b" },
+#define	ROW_B	1
+};
+#undef ROW_B
+
+int
+f(void)
+{
+	return rows[ROW_A].x;
+}
+"""
+    cf = CFile(src, "t.c")
+    assert cf.errors == []
+    assert [i.kind for i in cf.idents("ROW_A")] == ["macro", "macro"]
+    assert cf.function("f") is not None
+
+
+def test_the_committed_table_knows_the_common_freebsd_shapes():
+    t = hinttable.load()
+    assert t["MALLOC_DEFINE"] == ("declaration", ())
+    assert t["SYSCTL_NODE"] == ("declaration", ())
+    assert t["TAILQ_FOREACH"] == ("loop", ())
+    assert t["mtod"] == ("type-argument", (1,))
+    assert t["ATF_TC_BODY"] == ("header", ())
+    assert "offsetof" not in t  # tree-sitter-c reads offsetof itself
+
+
+def test_a_rename_never_touches_an_error_node():
+    from refactor.c.rename import rename
+
+    src = (b"int count;\n\nint f(void) { return count; }\n\n@@ count count @@\n\n"
+           b"int g(void) { return count; }\n")
+    cf = CFile(src, "t.c")
+    assert [e.line for e in cf.errors] == [5]
+    lo, hi = src.index(b"@@"), src.rindex(b"@@") + 2
+    assert cf.in_error(lo, hi) and not cf.in_error(0, 9)
+    out = rename(cf, "count", "total")
+    assert out.count(b"total") == 3
+    assert b"@@ count count @@" in out
+
+
+def test_a_storage_class_before_a_declaration_macro_is_no_function_head():
+    t = hinttable.learn([b"#define RAW_THING(id, v) struct thing id = { v }\n"
+                         b"#define THING(name, v) static RAW_THING(thing_##name, v)\n"
+                         b"#define INT_THING(name, v) THING(name, v); CHECK(v)\n"])
+    assert t["THING"] == ("declaration", ())
+    assert t["INT_THING"] == ("declaration", ())
+
+
+def test_a_definition_of_another_shape_vetoes():
+    queue_like = b"#define MY_HEAD(name, type) struct name { struct type *first; }\n"
+    linux_like = b"#define MY_HEAD(name) struct my_list name = { &(name), &(name) }\n"
+    assert "MY_HEAD" not in hinttable.learn([queue_like, linux_like])
+    shim = b"#define MY_NODE(name, ...) struct { } name __used\n"
+    assert hinttable.learn([shim])["MY_NODE"] == ("declaration", ())
+
+
+def test_an_operator_passed_to_a_macro():
+    src = (b"int\nf(struct ts *a, struct ts *b)\n{\n\tif (ts_cmp(a, b, <))\n\t\treturn (1);\n"
+           b"\tMY_ASSERT(a->sec, <=, b->sec);\n\treturn (0);\n}\n")
+    cf = CFile(src, "t.c")
+    assert cf.errors == []
+    assert [i.kind for i in cf.idents("sec")] == ["field", "field"]
+
+
+def test_a_wrapper_and_a_qualifier_spelling():
+    src = (b"#define\tMY_P(protos)\tprotos\n#define\tcomplex\t_Complex\n"
+           b"static int probe MY_P((int, char *));\n"
+           b"double complex\nconj2(double complex z)\n{\n\treturn (z);\n}\n")
+    t = hinttable.learn([src])
+    assert t["MY_P"] == ("wrapper", ()) and t["complex"] == ("attribute", ())
+    cf = CFile(src, "t.c")
+    assert cf.errors == []
+    assert cf.item("probe").kind == "declaration"
+    assert cf.function("conj2") is not None
+
+
+def test_typed_names_empty_arguments_and_va_arg():
+    defs = (b"#define\tMY_NAME(n)\tmy_entry_##n\n"
+            b"#define\tMY_DEFINE(t, n)\tt MY_NAME(n) __section(\"set_my\") __used\n"
+            b"#define\tMY_SUM(a, b)\ta + b\n")
+    t = hinttable.learn([defs])
+    assert t["MY_DEFINE"] == ("typed-name", ()) and "MY_SUM" not in t
+    src = defs + (b"static MY_DEFINE(int, hits) = 1;\nMY_DEFINE(struct counter, total);\n\n"
+                  b"void\nf(va_list ap)\n{\n\tstruct item *p = va_arg(ap, struct item *);\n"
+                  b"\tPROBE2(proc, , , exit, p);\n}\n")
+    cf = CFile(src, "t.c")
+    assert cf.errors == []
+    assert cf.item("hits").kind == "declaration"
+    assert [i.kind for i in cf.idents("counter")] == ["tag"]

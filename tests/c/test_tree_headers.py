@@ -1,0 +1,137 @@
+"""The semantic layer with a tree's own headers, and failures in plain words."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from refactor.c.inspect import semantic_default, tree_header_dirs
+from refactor.c.semantic import parse_configs
+
+
+def _tree(tmp: Path) -> Path:
+    root = tmp / "src"
+    (root / "include").mkdir(parents=True)
+    (root / "sys" / "sys").mkdir(parents=True)
+    (root / "sys" / "amd64" / "include").mkdir(parents=True)
+    (root / "usr.sbin" / "prog").mkdir(parents=True)
+    (root / "include" / "stdio.h").write_text(
+        "#include <sys/types.h>\n#include <stdarg.h>\n"
+        "typedef struct my_file { int fd; } FILE;\nint my_printf(const char *, ...);\n")
+    (root / "sys" / "sys" / "types.h").write_text(
+        "#include <machine/types.h>\ntypedef unsigned long my_size_t;\n")
+    (root / "sys" / "amd64" / "include" / "types.h").write_text("typedef int my_reg_t;\n")
+    (root / "usr.sbin" / "prog" / "prog.c").write_text(
+        "#include <stdio.h>\n\nstatic FILE *out;\nmy_size_t n;\nmy_reg_t r;\n")
+    return root
+
+
+def test_a_file_parses_against_the_trees_own_headers(tmp_path):
+    root = _tree(tmp_path)
+    src = root / "usr.sbin" / "prog" / "prog.c"
+    system, defines = tree_header_dirs(root, src)
+    assert system and defines == []
+    unit = semantic_default(src)
+    assert unit.ok, unit.error
+    # No type was made up: every one came from a real header.
+    assert not {"FILE", "my_size_t", "my_reg_t"} & set(unit.discovered_types)
+    # stdarg.h is the compiler's: stubbed, not an error.
+    assert "usr.sbin/prog/prog.c" in unit.tree_files
+
+
+def test_system_headers_are_named_as_system_files(tmp_path):
+    root = _tree(tmp_path)
+    inc = root / "include"
+    src = root / "usr.sbin" / "prog" / "prog.c"
+    (tmp_path / "sysinc").symlink_to(inc)
+    unit = parse_configs(src, [{}], [], root, system_dirs=[str(inc), str(root / "sys")])[0]
+    assert unit.ok, unit.error
+    assert '"<stdio.h>"' in unit.preprocessed
+    assert str(inc) not in unit.preprocessed
+
+
+def test_a_kernel_file_sees_sys_and_machine_with__KERNEL(tmp_path):
+    root = _tree(tmp_path)
+    (root / "sys" / "kern").mkdir()
+    k = root / "sys" / "kern" / "k.c"
+    k.write_text("#include <sys/types.h>\n#ifndef _KERNEL\n#error userland\n#endif\n"
+                 "my_reg_t r;\n")
+    system, defines = tree_header_dirs(root, k)
+    assert defines == ["_KERNEL"]
+    unit = semantic_default(k)
+    assert unit.ok, unit.error
+
+
+def test_inspect_says_what_failed_in_plain_words(tmp_path):
+    d = tmp_path / "p"
+    d.mkdir()
+    (d / "things.h").write_text("#define MAKE_THING(name, v) int name = v +;\n")
+    bad = d / "bad.c"
+    bad.write_text('#include "things.h"\nMAKE_THING(alpha, 1);\n')
+    run = subprocess.run([sys.executable, "-m", "refactor", "inspect", str(bad)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "bad.c:2: cannot parse MAKE_THING(...) (macro from things.h) near " \
+           "MAKE_THING(alpha, 1);" in run.stdout
+    run = subprocess.run([sys.executable, "-m", "refactor", "inspect", "--json", str(bad)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1
+    data = json.loads(run.stdout)
+    assert data["ok"] is False
+    assert any("macro from things.h" in e for e in data["errors"])
+
+
+def test_a_statement_expression_compared_parses(tmp_path):
+    # The shape <sys/bitset.h>'s comparison macros expand to.
+    (tmp_path / "c.c").write_text(
+        "#define\tSAME(a, b)\t({ int __i = (a) - (b); __i; })\n"
+        "int set_a, set_b;\n\nint\nf(void)\n{\n\tif (SAME(set_a, set_b) == 0)\n"
+        "\t\treturn (1);\n\treturn (\"({\"[0] == 0);\n}\n")
+    unit = parse_configs(tmp_path / "c.c", [{}], [tmp_path])[0]
+    assert unit.ok, unit.error
+    assert not unit.discovered_types
+
+
+def test_a_macro_that_prefixes_a_declaration_is_no_declaration(tmp_path):
+    # `static t` is the start of a declaration: the names after it stay variables.
+    (tmp_path / "d.c").write_text(
+        "#define\tDECLARE_ALL(t)\tstatic t\n\nDECLARE_ALL(int) vcount, vother;\n\n"
+        "int\nf(void)\n{\n\treturn (vcount + vother);\n}\n")
+    unit = parse_configs(tmp_path / "d.c", [{}], [tmp_path])[0]
+    assert unit.ok, unit.error
+    assert "vcount" not in unit.discovered_types
+
+
+def test_offsetof_through_the_cdefs_cycle(tmp_path):
+    # <sys/types.h>: offsetof -> __offsetof; cdefs.h: __offsetof -> __builtin_offsetof.
+    (tmp_path / "o.c").write_text(
+        "#define\t__offsetof(t, f)\t__builtin_offsetof(t, f)\n"
+        "#define\toffsetof(t, f)\t__offsetof(t, f)\n"
+        "struct s { int a; int b; };\nunsigned long where = offsetof(struct s, b);\n")
+    unit = parse_configs(tmp_path / "o.c", [{}], [tmp_path])[0]
+    assert unit.ok, unit.error
+
+
+def test_kernel_includes_and_kobj_method_types_come_from_the_tree(tmp_path):
+    root = _tree(tmp_path)
+    (root / "sys" / "conf").mkdir()
+    (root / "sys" / "conf" / "kern.pre.mk").write_text(
+        "INCLUDES= ${NOSTDINC} -I. -I$S -I$S/contrib/lib/include\n")
+    (root / "sys" / "contrib" / "lib" / "include").mkdir(parents=True)
+    (root / "sys" / "contrib" / "lib" / "include" / "lib_epoch.h").write_text(
+        "typedef struct lib_section { int n; } lib_section_t;\n")
+    (root / "sys" / "kern").mkdir()
+    (root / "sys" / "kern" / "widget_if.m").write_text(
+        "INTERFACE widget;\n\nMETHOD int spin {\n\tdevice_t dev;\n};\n"
+        "STATICMETHOD void *lookup {\n\tint n;\n} DEFAULT null_lookup;\n")
+    k = root / "sys" / "kern" / "w.c"
+    k.write_text('#include <lib_epoch.h>\n#include "widget_if.h"\n'
+                 "#define\tMETHOD(n, f)\t{ (n##_t *)(f) }\n"
+                 "static lib_section_t section;\nint my_spin(void);\n"
+                 "static void *table[][1] = { METHOD(widget_spin, my_spin), "
+                 "METHOD(widget_lookup, 0) };\n")
+    unit = semantic_default(k)
+    assert unit.ok, unit.error
+    assert "lib_section_t" not in unit.discovered_types
