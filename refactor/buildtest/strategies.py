@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +48,7 @@ from refactor.buildtest.make import (
     make_program,
     remove_checkout,
 )
-from refactor.buildtest.plan import Plan, plan_units
+from refactor.buildtest.plan import Plan, Unit, plan_units
 from refactor.tree import Source, Tree
 
 STRATEGIES = ("auto", "make", "cross", "host", "parse")  # and "cmd:<shell command>"
@@ -343,7 +343,7 @@ def _compile(tc: Toolchain, before: Tree, after: Tree, touched: list[str], tmp_r
     return part
 
 
-def _one_unit_per_config(units):
+def _one_unit_per_config(units: Iterable[Unit]) -> Iterator[Unit]:
     """One unit of each (program, configuration): its BuildDir stands for the program's."""
     seen: dict[tuple[str, str], None] = {}
     for u in units:
