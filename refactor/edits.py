@@ -6,6 +6,7 @@ file as the rule saw it, so every byte outside an edit is kept as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from refactor.errors import EditConflict
@@ -97,7 +98,7 @@ class EditSet:
     def add(self, change: Change) -> None:
         self.changes.append(change)
 
-    def extend(self, changes) -> None:
+    def extend(self, changes: Iterable[Change]) -> None:
         for c in changes:
             self.add(c)
 
@@ -129,7 +130,7 @@ class EditSet:
                         (a.rule, b.rule),
                     )
 
-    def apply(self, read) -> dict[str, bytes | None]:
+    def apply(self, read: Callable[[str], bytes | None]) -> dict[str, bytes | None]:
         """New contents of every touched file; None means removed.
 
         `read(path)` gives the current bytes of a file, or None when it does not exist.
@@ -155,9 +156,11 @@ class EditSet:
             if data is None:
                 raise EditConflict(f"rule {first.rule} edits {path}, which does not exist",
                                    (first.rule,))
+            # check() allows a NewFile or RemoveFile only alone, so these are all Edits.
+            edits = [c for c in changes if isinstance(c, Edit)]
             # Inserted lines take the line ending of the file they go into.
             eol = eol_of(data)
-            for e in sorted(changes, key=lambda e: e.start, reverse=True):
+            for e in sorted(edits, key=lambda e: e.start, reverse=True):
                 if e.end > len(data):
                     raise EditConflict(f"rule {e.rule} edits past the end of {path}", (e.rule,))
                 data = data[: e.start] + with_eol(e.text, eol) + data[e.end :]

@@ -68,7 +68,8 @@ def prepare_out(out: Path) -> Path:
 def check_branch_free(target: Target, branch: str, force: bool = False) -> str | None:
     """Refuse, before any work, a branch name git would refuse, one that a ref blocks,
     or one that exists; with --force return the existing one's commit (to be replaced)."""
-    if not target.is_git:
+    repo = target.repo
+    if repo is None:
         return None
     try:
         gitutil.run(target.root, "check-ref-format", "--branch", branch)
@@ -88,7 +89,7 @@ def check_branch_free(target: Target, branch: str, force: bool = False) -> str |
     if not force:
         raise UsageError(f"branch {branch} already exists in {target.root}; "
                          f"delete it, pick another with --branch, or replace it with --force")
-    if not target.repo.head.is_detached and target.repo.head.ref.path == ref:
+    if not repo.head.is_detached and repo.head.ref.path == ref:
         raise UsageError(f"branch {branch} is checked out in {target.root}; switch to another "
                          f"branch first, or pick another with --branch")
     return gitutil.run(target.root, "rev-parse", ref).decode().strip()
@@ -96,6 +97,7 @@ def check_branch_free(target: Target, branch: str, force: bool = False) -> str |
 
 def backup_name(target: Target, branch: str) -> str:
     """`<branch>.orig`, or `<branch>.orig.2`, ... : a name no branch has yet."""
+    assert target.repo is not None  # only a checkout has branches to back up
     heads = {h.path for h in target.repo.heads}
     name, n = f"{branch}.orig", 1
     while f"refs/heads/{name}" in heads:

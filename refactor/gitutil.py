@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from refactor.errors import RefactorError, UsageError
@@ -105,7 +106,7 @@ def _path(path: str) -> bytes:
 
 
 def make_commits(repo: Path, base: str | None,
-                 steps: list[tuple[dict[str, bytes | None], str]],
+                 steps: Sequence[tuple[Mapping[str, bytes | None], str]],
                  author: str | None = None) -> list[str]:
     """Commit each (changes, message) on top of `base` (None: a root commit), in order.
 

@@ -9,6 +9,7 @@ import pkgutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from refactor.errors import UsageError, did_you_mean
 from refactor.rule import Rule
@@ -121,22 +122,25 @@ def _path_entries() -> list[Path]:
     return [Path(e) for e in os.environ.get(RECIPE_PATH_VAR, "").split(os.pathsep) if e]
 
 
-def _add(found: dict[str, Recipe], module) -> None:
+def _add(found: dict[str, Recipe], module: ModuleType) -> None:
     recipe = getattr(module, "RECIPE", None)
     if isinstance(recipe, Recipe):
         found.setdefault(recipe.name, recipe)
 
 
-def _import_from(package_dir: Path, name: str):
+def _import_from(package_dir: Path, name: str) -> ModuleType:
     qualified = f"refactor_recipe_path.{name}"
     if qualified in sys.modules:
         return sys.modules[qualified]
     spec = importlib.util.spec_from_file_location(
         qualified, package_dir / "__init__.py", submodule_search_locations=[str(package_dir)])
+    if spec is None or spec.loader is None:  # no loader for the path: not a package
+        raise UsageError(f"cannot load recipe package {package_dir}")
+    loader = spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[qualified] = module
     try:
-        spec.loader.exec_module(module)
+        loader.exec_module(module)
     except Exception as exc:
         del sys.modules[qualified]
         raise UsageError(f"cannot load recipe package {package_dir}: "

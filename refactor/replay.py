@@ -32,6 +32,7 @@ def replay_rev(recipe, tree_dir: str, rev: str, build, log_root: Path,
     target = open_target(tree_dir, rev)
     if not target.is_git:
         raise UsageError(f"{tree_dir} is not a git checkout; replay needs one")
+    assert target.head is not None
     check_anchors(target, recipe)
     plan = plan_recipe(recipe, target.tree)
     builds: list = []

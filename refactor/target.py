@@ -5,17 +5,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refactor.errors import UsageError
 from refactor.recipe import Recipe
 from refactor.tree import GitSource, Tree
+
+if TYPE_CHECKING:
+    import git
 
 
 @dataclass
 class Target:
     root: Path
     tree: Tree
-    repo: object | None = None  # git.Repo for a checkout
+    repo: git.Repo | None = None  # set, with head, exactly for a checkout
     head: str | None = None
 
     @property
@@ -43,7 +47,7 @@ def open_target(path: str | os.PathLike, rev: str | None = None) -> Target:
     return Target(root, Tree(GitSource(repo, head)), repo, head)
 
 
-def _repo_at(root: Path):
+def _repo_at(root: Path) -> git.Repo | None:
     """A git.Repo when `root` is the top of a non-bare checkout, else None."""
     if not (root / ".git").exists():
         return None
@@ -53,7 +57,8 @@ def _repo_at(root: Path):
         repo = git.Repo(root)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
-    if repo.bare or Path(repo.working_tree_dir).resolve() != root:
+    work = repo.working_tree_dir  # None exactly when the repository is bare
+    if work is None or Path(work).resolve() != root:
         return None
     try:
         repo.head.commit  # noqa: B018 - an unborn branch has nothing to build on

@@ -20,9 +20,9 @@ from refactor.buildtest.compile import Toolchain
 
 def host_compiler() -> str | None:
     """$CC if it names a program, else clang, else cc, else gcc."""
-    for name in (os.environ.get("CC", "").split() or [None])[:1] + ["clang", "cc", "gcc"]:
-        if name and shutil.which(name):
-            return shutil.which(name)
+    for name in os.environ.get("CC", "").split()[:1] + ["clang", "cc", "gcc"]:
+        if path := shutil.which(name):
+            return path
     return None
 
 

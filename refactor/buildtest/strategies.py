@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +48,7 @@ from refactor.buildtest.make import (
     make_program,
     remove_checkout,
 )
-from refactor.buildtest.plan import Plan, plan_units
+from refactor.buildtest.plan import Plan, Unit, plan_units
 from refactor.tree import Source, Tree
 
 STRATEGIES = ("auto", "make", "cross", "host", "parse")  # and "cmd:<shell command>"
@@ -343,7 +343,7 @@ def _compile(tc: Toolchain, before: Tree, after: Tree, touched: list[str], tmp_r
     return part
 
 
-def _one_unit_per_config(units):
+def _one_unit_per_config(units: Iterable[Unit]) -> Iterator[Unit]:
     """One unit of each (program, configuration): its BuildDir stands for the program's."""
     seen: dict[tuple[str, str], None] = {}
     for u in units:
@@ -390,26 +390,30 @@ def _parse(before: Tree, after: Tree, touched: list[str], log: list[str]):
 
 
 def _make(before: Tree, after: Tree, touched: list[str], tmp_root: Path,
-          worktree: Path | None, log: list[str]):
+          worktree: Path | None, log: list[str]
+          ) -> tuple[int, list[Diagnostic], list[Diagnostic], list[str], bool]:
     from refactor.buildtest.config import configurations
 
-    prog, _ = make_program()
+    prog, why = make_program()
+    if prog is None:  # BuildStrategy.of picks "make" only where available() says so
+        raise RuntimeError(f"the make strategy cannot run here: {why}")
     dirs = [d for d in dict.fromkeys(posixpath.dirname(p) for p in touched)
             if after.exists(posixpath.join(d, "Makefile"))]
     texts = [t for d in dirs if (t := after.text(posixpath.join(d, "Makefile")))]
     configs = configurations(texts)
-    sides = {}
-    made = []
+    sides: dict[str, tuple[list[Diagnostic], int | None]] = {}  # None: no tree on disk
+    made: list[tuple[Tree, Path]] = []
     failed = False
     for side, tree, given in (("before", before, None), ("after", after, worktree)):
         if given is not None:
             root, how = Path(given), f"worktree {given}"
         else:
-            root, how = checkout(tree, tmp_root / f"wt-{side}")
-            if root is None:
+            checked_out, how = checkout(tree, tmp_root / f"wt-{side}")
+            if checked_out is None:
                 log.append(f"# make: no {side} tree on disk: {how}")
                 sides[side] = ([], None)
                 continue
+            root = checked_out
             made.append((tree, root))
         diags: list[Diagnostic] = []
         worst = 0
