@@ -316,10 +316,10 @@ def scan(data: bytes, extra: Iterable[str] = (),
             which = TYPE_ARGUMENT_HINTS[name]
             if which < len(args):
                 a, b = args[which]
-                ws = words(data, a, b)
+                arg_words = words(data, a, b)
                 _blank(buf, a, b)
                 buf[a] = ord("0")
-                types = tuple(Word(w.start, w.end, w.name, w.ctx or "type") for w in ws)
+                types = tuple(Word(w.start, w.end, w.name, w.ctx or "type") for w in arg_words)
                 regions.append(Region(start, close, name, "type-argument", types))
             # the other arguments stay and are parsed as expressions
         elif name in DEFAULT_HINTS or name in extra_names or learned[0] == "declaration":

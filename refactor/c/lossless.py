@@ -258,7 +258,10 @@ class CFile:
             mark(top.hi, stack[-1].conditions if stack else ())
         self._segments = (starts, conds)
 
-    def _text(self, node: tree_sitter.Node) -> str:
+    def _text(self, node: tree_sitter.Node | None) -> str:
+        """The source text of a node; "" for a node the grammar left out (an error)."""
+        if node is None:
+            return ""
         return self.data[node.start_byte : node.end_byte].decode("latin-1")
 
     def _register_branches(self, node: tree_sitter.Node) -> None:
@@ -520,6 +523,7 @@ class CFile:
                    region: Region | None, parent: Item | None) -> Item:
         conds = self.conditions_at(start)
         main = next((n for n in nodes if n.type not in ("comment", ";")), None)
+        names: tuple[str, ...]
         kind, name, names, storage, is_def = "other", "", (), "", False
         if region is not None and region.kind == "declaration":
             # A masked SET_DECLARE(...) or __FBSDID(...): what remains is its ';'.
@@ -531,7 +535,7 @@ class CFile:
         item = Item(kind, name, tuple(names), start, end, start, start, end, conds, storage,
                     is_def, self.line_of(start), self.line_of(max(start, end - 1)),
                     main, parent=parent)
-        if kind == "conditional":
+        if kind == "conditional" and main is not None:
             item.children = self._build_conditional(main, item)
         return item
 
@@ -678,7 +682,7 @@ class CFile:
         """The first item of that name, preferring a definition."""
         found = self.items_named(name, kind)
         defs = [it for it in found if it.is_definition]
-        return (defs or found or [None])[0]
+        return (defs or found)[0] if found else None
 
     def function(self, name: str) -> Item | None:
         return self.item(name, "function")

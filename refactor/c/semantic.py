@@ -77,7 +77,7 @@ def _remember(cache: dict, key, value):
 
 def is_system_file(name: str | None) -> bool:
     """Coordinates in stubs, the prelude or discovered types name `<...>`."""
-    return bool(name) and name.startswith("<")
+    return name is not None and name.startswith("<")
 
 
 def disk_reader(path: str) -> bytes | None:
@@ -589,9 +589,10 @@ def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
         data, main = source, str(path)
     else:
         main = str(source)
-        data = (reader or disk_reader)(main)
-        if data is None:
+        read = (reader or disk_reader)(main)
+        if read is None:
             raise FileNotFoundError(main)
+        data = read
     reader = reader or disk_reader
     root_s = str(tree_root).rstrip("/") + "/" if tree_root else None
 
