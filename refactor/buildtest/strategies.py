@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refactor.buildtest import mandoc, mtree_check
+from refactor.buildtest.alone import check_headers
 from refactor.buildtest.compile import Job, Toolchain, UnitCache, UnitResult, compile_side
 from refactor.buildtest.cross import zig_available, zig_toolchain
 from refactor.buildtest.diagnostics import (
@@ -175,6 +176,7 @@ class _Part:
     configs: list[str] = field(default_factory=list)
     broken: list[Diagnostic] = field(default_factory=list)  # new by construction (links)
     unchecked: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was not judged, and why
     failed: bool = False  # the check failed without a diagnostic to compare
     programs: list[str] = field(default_factory=list)
     units: int = 0
@@ -265,11 +267,12 @@ def _run(strategy: BuildStrategy, before: Tree | None, after: Tree, touched: lis
         preexisting=render_all(diff.preexisting, all_configs),
         fixed=render_all(diff.fixed, all_configs),
         seconds=time.monotonic() - t0, log=str(log_path), why=why,
-        unchecked=part.unchecked, programs=part.programs, units=part.units,
+        unchecked=part.unchecked, notes=part.notes, programs=part.programs, units=part.units,
         compiled=part.compiled, reused=part.reused, linked=part.linked)
     log.append(f"# verdict: {verdict} in {result.seconds:.2f}s ({result.summary()})")
     for title, lines in (("new", result.new), ("pre-existing", result.preexisting),
-                         ("fixed", result.fixed), ("unchecked", result.unchecked)):
+                         ("fixed", result.fixed), ("unchecked", result.unchecked),
+                         ("not judged", result.notes)):
         log.append(f"# {title}: {len(lines)}" + "".join(f"\n#   {x}" for x in lines))
     log_path.write_text("\n".join(log) + "\n", encoding="utf-8", errors="replace")
     return result
@@ -338,6 +341,13 @@ def _compile(tc: Toolchain, before: Tree, after: Tree, touched: list[str], tmp_r
                                    cfg.label)
                     part.before.append(d)
                     part.after.append(d)
+    alone = check_headers(tc, before, after, touched, plan, tmp_root, cache, plain)
+    log += alone.log
+    part.broken += alone.broken
+    part.notes += alone.notes
+    part.checked += alone.checked
+    part.compiled = cache.misses - misses
+    part.reused = cache.hits - hits
     part.unchecked = _unchecked(plan, side_b.units, "before") if not plain else []
     part.unchecked += _unchecked(plan, side_a.units, "" if plain else "after", plain)
     return part
