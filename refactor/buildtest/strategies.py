@@ -50,6 +50,7 @@ from refactor.buildtest.make import (
     remove_checkout,
 )
 from refactor.buildtest.plan import Plan, plan_units
+from refactor.formats.mdoc import is_man_page
 from refactor.tree import Source, Tree
 
 STRATEGIES = ("auto", "make", "cross", "host", "parse")  # and "cmd:<shell command>"
@@ -218,7 +219,7 @@ def _run(strategy: BuildStrategy, before: Tree | None, after: Tree, touched: lis
                 part.failed = True
                 part.after.append(Diagnostic("(command)", 0, f"error: `{name[4:]}` exited {rc}"))
 
-        pages = [p for p in touched if mandoc.is_man_page(p)]
+        pages = [p for p in touched if is_man_page(p)]
         if pages and mandoc.mandoc_path() is None:
             log.append(f"# mandoc is not installed: {len(pages)} man page(s) not linted")
         elif pages:
