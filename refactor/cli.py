@@ -7,6 +7,7 @@ conflicts or a build-test fails, 2 bad usage or bad input.  Errors are one line.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -206,16 +207,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"refactor: {exc}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
-        print("refactor: interrupted; nothing was written", file=sys.stderr)
+        print(f"refactor: interrupted; {_what_exists()}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # never a traceback for users; REFACTOR_DEBUG=1 shows it
         if os.environ.get("REFACTOR_DEBUG"):
             raise
-        print(f"refactor: internal error: {type(exc).__name__}: {exc} "
+        if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+            print(f"refactor: {exc.filename or 'cannot write'}: {exc.strerror}",
+                  file=sys.stderr)
+            return 2
+        what = " ".join(str(exc).split())  # GitPython's messages span lines
+        if type(exc).__module__.split(".")[0] == "git":  # GitPython: git itself failed
+            print(f"refactor: git failed: {what[:300]}", file=sys.stderr)
+            return 2
+        print(f"refactor: internal error: {type(exc).__name__}: {what[:300]} "
               f"(set REFACTOR_DEBUG=1 for details)", file=sys.stderr)
         return 1
+
+
+#: A full disk, a read-only file system, a missing permission, a quota, an immutable file.
+WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EPERM}
+
+
+def _what_exists() -> str:
+    """After Ctrl-C: what the run had already made visible (the emitter undoes the rest)."""
+    emit = sys.modules.get("refactor.emit")
+    made = getattr(emit, "published", None)
+    return "already written: " + "; ".join(made) if made else "nothing was written"
 
 
 def dump_json(data) -> None:

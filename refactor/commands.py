@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from refactor import gitutil
 from refactor.cli import RECIPE_TRAILERS, default_out, dump_json
-from refactor.emit import check_branch_free, emit, prepare_out, write_report
+from refactor.emit import check_branch_free, emit, prepare_out
 from refactor.errors import UsageError
+from refactor.install import remove_stale, say_removed
 from refactor.messages import Options, format_trailer, parse_ident
 from refactor.ops.cli import name_steps, op_recipe
 from refactor.plan import Plan, plan_recipe
@@ -23,14 +25,17 @@ from refactor.report import (
     summary,
     use_colour,
 )
-from refactor.target import check_anchors, dirty_paths, open_target
+from refactor.target import check_anchors, check_readable, dirty_paths, open_target
 
 
-def _planned(args, recipe: Recipe | None = None) -> tuple:
+def _planned(args, recipe: Recipe | None = None, before_plan=None) -> tuple:
     gitutil.require_git()
     recipe = recipe or get_recipe(args.recipe)
     target = open_target(args.tree)
     check_anchors(target, recipe)
+    check_readable(target, recipe)
+    if before_plan:
+        before_plan(recipe, target)
     progress = Progress()
     try:
         plan = plan_recipe(recipe, target.tree, skip=args.skip, only=args.only,
@@ -39,6 +44,35 @@ def _planned(args, recipe: Recipe | None = None) -> tuple:
         progress.done()
     name_steps(plan)
     return recipe, target, plan
+
+
+def check_out_place(out: Path, target, default: bool = False) -> None:
+    """--out must not be inside the git directory (but for the default, which is
+    <git-dir>/refactor-out/...); inside the tree it is allowed, with a warning."""
+    real = Path(os.path.realpath(out))
+    git_dir = target.root / ".git"
+    if target.is_git:
+        git_dir = Path(gitutil.run(target.root, "rev-parse", "--absolute-git-dir")
+                       .decode().strip())
+    for d in (git_dir, Path(os.path.realpath(git_dir))):
+        if real == d or d in real.parents:
+            if default:
+                return
+            raise UsageError(f"--out {out} is inside {d}; pick a folder outside the repository")
+    root = Path(os.path.realpath(target.root))
+    if real == root or root in real.parents:
+        print(f"refactor: warning: --out {out} is inside the tree {target.root}",
+              file=sys.stderr)
+
+
+def clean_stale(target, out: Path | None) -> None:
+    """Remove what killed runs left behind (their pid is gone), and say so."""
+    left = [str(p) for p in remove_stale(Path(tempfile.gettempdir()), "refactor-")]
+    if out is not None:
+        left += [str(p) for d in (out.parent, out) for p in remove_stale(d, ".")]
+    if target.is_git:
+        left += gitutil.remove_stale_refs(target.root)
+    say_removed(left)
 
 
 def check_out_writable(out: Path) -> None:
@@ -104,7 +138,18 @@ def cmd_apply(args, recipe: Recipe | None = None) -> int:
     check_out_writable(out)
     strategy = check_strategy(args.build)
     message, author = message_options(args, recipe)
-    recipe, target, plan = _planned(args, recipe)
+    replaces: list[str | None] = [None]
+
+    def before_plan(recipe, target):
+        if args.in_place and target.is_git:
+            raise UsageError("--in-place is for trees that are not git checkouts; "
+                             "on a checkout the change goes on a branch")
+        check_out_place(out, target, default=not args.out)
+        replaces[0] = check_branch_free(target, args.branch or f"refactor/{recipe.name}",
+                                        args.force)
+        clean_stale(target, out)
+
+    recipe, target, plan = _planned(args, recipe, before_plan)
     colour = use_colour(sys.stdout, args.color) and not args.json
 
     if plan.conflicts:
@@ -124,25 +169,22 @@ def cmd_apply(args, recipe: Recipe | None = None) -> int:
     if dirty and not args.allow_dirty:
         raise UsageError(f"uncommitted changes in {', '.join(dirty)}, which the recipe "
                          f"touches; commit or stash them, or pass --allow-dirty")
-    if args.in_place and target.is_git:
-        raise UsageError("--in-place is for trees that are not git checkouts; "
-                         "on a checkout the change goes on a branch")
     branch = args.branch or f"refactor/{recipe.name}"
-    replaces = check_branch_free(target, branch, args.force)
     out = prepare_out(out)
 
     progress = Progress()
     try:
         emitted = emit(plan, target, out, branch if target.is_git else None, strategy,
                        in_place=args.in_place, progress=progress, message=message,
-                       author=author, replaces=replaces)
+                       author=author, replaces=replaces[0],
+                       report=lambda e: _report(plan, target, e, out,
+                                                exit_status=build_status(e.builds,
+                                                                         args.build_strict)))
     finally:
         progress.done()
     status = build_status(emitted.builds, args.build_strict)
-    report = _report(plan, target, emitted, out, exit_status=status)
-    report_path = out / "report.json"
-    report["written"].append(str(report_path))
-    write_report(report_path, report)
+    assert emitted.report is not None  # emit() wrote it with the rest
+    report = emitted.report
     text = status_table(plan, colour, emitted.builds, emitted.commits)
     if emitted.branch:
         text += f"\nbranch {emitted.branch} in {target.root}"
@@ -304,6 +346,13 @@ def cmd_inspect(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if b"\0" in head:
+        raise UsageError(f"{path} is a binary file, not C source")
     result = inspect_file(path, args.define or None)
     if args.json:
         dump_json(result)
@@ -318,21 +367,26 @@ def cmd_replay(args) -> int:
     check_strategy(args.build)
     if args.out:
         check_out_writable(Path(args.out).absolute())
+    if args.jobs >= 1:  # replay() refuses the rest, before any work
+        clean_stale(open_target(args.tree), None)
     return replay(args)
 
 
 def cmd_build_test(args) -> int:
     from refactor.buildtest import build_test_command
 
-    tree = Path(args.tree)
-    if not tree.is_dir():
-        raise UsageError(f"tree {tree} is not a directory")
     recipe = get_recipe(args.recipe)
+    # The same checks as apply and plan: an empty or unreadable tree is refused.
+    target = open_target(args.tree)
+    check_anchors(target, recipe)
+    check_readable(target, recipe)
+    tree = target.root
     strategy = "all"
     if args.build != "all":
         strategy = check_strategy(args.build)
         if not strategy.enabled:
-            raise UsageError("--build none: nothing to do")
+            raise UsageError("build-test needs a strategy, and none builds nothing "
+                             "(--build auto, make, cross, host, parse or cmd:...)")
     files = sorted({f for r in recipe.rules() for f in r.files})
     results = build_test_command(tree, strategy, files)
     if args.json:

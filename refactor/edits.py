@@ -38,11 +38,16 @@ class Edit:
 
 @dataclass(frozen=True)
 class NewFile:
-    """Create `path` with `content`; it must not exist yet."""
+    """Create `path` with `content`; it must not exist yet.
+
+    Its lines take the line ending of its source: the file `eol_from`, or else
+    the first file the same rule edits in this set (code moved out of it).
+    """
 
     path: str
     content: bytes
     rule: str = ""
+    eol_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,24 @@ class RemoveFile:
 
 
 Change = Edit | NewFile | RemoveFile
+
+
+def eol_of(data: bytes | None) -> bytes | None:
+    """CRLF or LF when every line of `data` ends so; None when mixed or without any."""
+    if not data:
+        return None
+    lf, crlf = data.count(b"\n"), data.count(b"\r\n")
+    if lf == 0 or crlf not in (0, lf):
+        return None
+    return b"\r\n" if crlf else b"\n"
+
+
+def with_eol(text: bytes, eol: bytes | None) -> bytes:
+    """`text` with every line ending made `eol` (unchanged when eol is None)."""
+    if eol is None or b"\n" not in text:
+        return text
+    text = text.replace(b"\r\n", b"\n")
+    return text if eol == b"\n" else text.replace(b"\n", eol)
 
 
 def replace(path: str, start: int, end: int, text: bytes | str, rule: str = "") -> Edit:
@@ -120,7 +143,10 @@ class EditSet:
                 if read(path) is not None:
                     raise EditConflict(f"rule {first.rule} creates {path}, which exists",
                                        (first.rule,))
-                out[path] = first.content
+                source = first.eol_from or next(
+                    (c.path for c in self.changes if isinstance(c, Edit) and c.rule == first.rule),
+                    None)
+                out[path] = with_eol(first.content, eol_of(read(source)) if source else None)
                 continue
             if isinstance(first, RemoveFile):
                 out[path] = None
@@ -129,9 +155,11 @@ class EditSet:
             if data is None:
                 raise EditConflict(f"rule {first.rule} edits {path}, which does not exist",
                                    (first.rule,))
+            # Inserted lines take the line ending of the file they go into.
+            eol = eol_of(data)
             for e in sorted(changes, key=lambda e: e.start, reverse=True):
                 if e.end > len(data):
                     raise EditConflict(f"rule {e.rule} edits past the end of {path}", (e.rule,))
-                data = data[: e.start] + e.text + data[e.end :]
+                data = data[: e.start] + with_eol(e.text, eol) + data[e.end :]
             out[path] = data
         return out

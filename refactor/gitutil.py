@@ -14,7 +14,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from refactor.errors import UsageError
+from refactor.errors import RefactorError, UsageError
+from refactor.install import pid_alive
+
+
+class GitError(RefactorError):
+    """A git command failed: one line with git's own last word (exit 2)."""
+
+    exit_status = 2
+
+#: fast-import commits onto a ref of its own that it never writes (see make_commits);
+#: older versions left refs/refactor/import-<pid>-<usec> when killed.
+IMPORT_REFS = "refs/refactor/import-"
 
 FALLBACK_IDENT = {
     "GIT_AUTHOR_NAME": "freebsd-refactor",
@@ -38,9 +49,26 @@ def run(repo: Path, *args: str, env: dict | None = None, input: bytes | None = N
         full.update(env)
     res = subprocess.run(["git", *args], cwd=repo, env=full, input=input, capture_output=True)
     if res.returncode != 0:
-        msg = res.stderr.decode(errors="replace").strip().splitlines()
-        raise RuntimeError(f"git {args[0]} failed: {msg[-1] if msg else res.returncode}")
+        command = next((a for a in args if not a.startswith("-")), "")
+        raise GitError(failure(command, res.returncode, res.stderr, repo))
     return res.stdout
+
+
+#: How a full, read-only or forbidden file system shows in git's messages.
+WRITE_FAULTS = ("No space left", "Out of diskspace", "Read-only file system", "Permission denied",
+                "Disk quota exceeded", "Operation not permitted")
+
+
+def failure(command: str, status: int, stderr: bytes, repo: Path | None = None) -> str:
+    """One line: git's word on why (a write fault first, else its fatal line, else its last)."""
+    lines = [ln for ln in stderr.decode(errors="replace").strip().splitlines()
+             if "dumping crash report" not in ln]  # the crash report is removed
+    why = next((ln for ln in lines if any(f in ln for f in WRITE_FAULTS)), None) or \
+        next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), None) or \
+        (lines[-1] if lines else f"killed by signal {-status}" if status < 0
+         else f"exit status {status}")
+    where = f" in {repo}" if repo is not None and any(f in why for f in WRITE_FAULTS) else ""
+    return f"git {command} failed{where}: {why}"
 
 
 def _ident(repo: Path, var: str, kind: str) -> bytes:
@@ -98,7 +126,7 @@ def make_commits(repo: Path, base: str | None,
         author_ident = b" ".join([author.encode("utf-8"), *when])
     else:
         author_ident = _ident(repo, "GIT_AUTHOR_IDENT", "AUTHOR")
-    ref = f"refs/refactor/import-{os.getpid()}-{int(time.time() * 1e6)}"
+    ref = f"{IMPORT_REFS}{os.getpid()}-{int(time.time() * 1e6)}"
     stream = bytearray()
     for i, (changes, message) in enumerate(steps, 1):
         msg = message.encode("utf-8")
@@ -115,21 +143,54 @@ def make_commits(repo: Path, base: str | None,
                 stream += b"M " + mode + b" inline " + _path(path) + b"\n"
                 stream += b"data %d\n" % len(data) + data + b"\n"
         stream += b"\n"
-    stream += b"done\n"
-    with tempfile.TemporaryDirectory(prefix="refactor-import-") as tmp:
+    # A reset without `from` deletes the ref again: git never writes it, so no run,
+    # not even one killed with -9, leaves it behind.  The marks name the commits.
+    stream += f"reset {ref}\n\ndone\n".encode()
+    with tempfile.TemporaryDirectory(prefix=f"refactor-import-{os.getpid()}-") as tmp:
         marks = Path(tmp) / "marks"
-        try:
-            run(repo, "fast-import", "--quiet", "--done", f"--export-marks={marks}",
-                input=bytes(stream))
-        finally:
-            subprocess.run(["git", "update-ref", "-d", ref], cwd=repo, capture_output=True)
+        _fast_import(repo, bytes(stream), marks)
         found = dict(line.split() for line in marks.read_text().splitlines())
     return [found[f":{i}"] for i in range(1, len(steps) + 1)]
 
 
+def _fast_import(repo: Path, stream: bytes, marks: Path) -> None:
+    """Run git fast-import; when it fails, remove its crash report and partial pack."""
+    git_dir = Path(run(repo, "rev-parse", "--absolute-git-dir").decode().strip())
+    pack_dir = git_dir / "objects" / "pack"
+    before = set(pack_dir.glob("tmp_*")) if pack_dir.is_dir() else set()
+    proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done",
+                             f"--export-marks={marks}"], cwd=repo, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _, err = proc.communicate(stream)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        if proc.returncode != 0:
+            (git_dir / f"fast_import_crash_{proc.pid}").unlink(missing_ok=True)
+            for tmp in set(pack_dir.glob("tmp_*")) - before if pack_dir.is_dir() else ():
+                tmp.unlink(missing_ok=True)
+    if proc.returncode != 0:
+        raise GitError(failure("fast-import", proc.returncode, err, repo))
+
+
+def remove_stale_refs(repo: Path) -> list[str]:
+    """Delete import refs of runs that were killed before they could (their pid is gone)."""
+    removed = []
+    refs = run(repo, "for-each-ref", "--format=%(refname)", "refs/refactor/").decode().split()
+    for ref in refs:
+        pid = ref[len(IMPORT_REFS):].split("-", 1)[0]
+        if ref.startswith(IMPORT_REFS) and pid.isdigit() and not pid_alive(int(pid)):
+            subprocess.run(["git", "update-ref", "-d", ref], cwd=repo, capture_output=True)
+            removed.append(ref)
+    return removed
+
+
 def scratch_repo(files: dict[str, bytes]) -> tuple[tempfile.TemporaryDirectory, Path, str]:
     """A throwaway repository holding `files` as its one commit (for plain trees)."""
-    tmp = tempfile.TemporaryDirectory(prefix="refactor-scratch-")
+    tmp = tempfile.TemporaryDirectory(prefix=f"refactor-scratch-{os.getpid()}-")
     root = Path(tmp.name)
     run(root, "init", "-q")
     base, = make_commits(root, None, [(files, "base: the files the recipe touches, as found\n")])

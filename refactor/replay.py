@@ -7,6 +7,7 @@ repository.  The result is a matrix of rule statuses per revision.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -102,15 +103,18 @@ def _replay_one(recipe_name: str, tree_dir: str, rev: str, build: str, logs: str
 
 
 def replay(args) -> int:
+    if args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give 1 or more")
     recipe = get_recipe(args.recipe)
-    jobs = max(1, min(args.jobs, len(args.rev)))
+    jobs = min(args.jobs, len(args.rev))
     series = Path(args.out).absolute() if getattr(args, "out", None) else None
     total = len(args.rev)
 
     def report(done: int, result: dict) -> None:
         print(progress_line(done, total, result), file=sys.stderr, flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="refactor-replay-") as logs:
+    # The pid in the name lets a later run remove it if this one is killed.
+    with tempfile.TemporaryDirectory(prefix=f"refactor-replay-{os.getpid()}-") as logs:
         if jobs == 1:
             from refactor.buildtest import BuildStrategy
 

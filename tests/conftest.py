@@ -61,7 +61,8 @@ def make_repo(src: Path, dst: Path) -> Path:
     return dst
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None):
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
+            timeout: float | None = None):
     """Run `python -m refactor ARGS` as a subprocess, exactly as a user would."""
     full_env = dict(os.environ, **GIT_ENV)
     full_env.pop("FORCE_COLOR", None)
@@ -69,7 +70,7 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None):
         full_env.update(env)
     return subprocess.run(
         [sys.executable, "-m", "refactor", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True,
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
     )
 
 

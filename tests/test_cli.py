@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import TREES, git, make_repo, run_cli, snapshot
@@ -200,3 +201,92 @@ def test_relative_out_is_taken_from_the_current_directory(fixture_repo, tmp_path
     assert sorted(report["written"]) == sorted(str(p) for p in [*patches, out / "report.json",
                                                                  out / "bhyve-ipc.diff"])
     assert not (src / "rel").exists()
+
+
+def test_crlf_snapshot_gives_crlf_ipc_c(tmp_path):
+    """Issue 12, defect 7: every line of a CRLF file, and of the file moved out of it."""
+    src = tmp_path / "src"
+    shutil.copytree(TREES / "bhyve-2021", src)
+    snap = src / "usr.sbin/bhyve/snapshot.c"
+    snap.write_bytes(snap.read_bytes().replace(b"\n", b"\r\n"))
+    res = run_cli("apply", "--tree", str(src), "--out", str(tmp_path / "out"), "--build", "none",
+                  "--in-place")
+    assert res.returncode == 0, res.stderr
+    for name in ("snapshot.c", "ipc.c"):
+        data = (src / "usr.sbin/bhyve" / name).read_bytes()
+        assert data.count(b"\n") == data.count(b"\r\n") > 50, name
+
+
+def test_a_5_mb_c_file_plans_within_bound_or_is_refused(tmp_path):
+    """Issue 12, defect 8: never an unbounded run; a refusal is one line, exit 2."""
+    import resource
+    import subprocess
+
+    src = tmp_path / "src"
+    shutil.copytree(TREES / "bhyve-2021", src)
+    snap = src / "usr.sbin/bhyve/snapshot.c"
+    filler = b"".join(b"static int generated_%d = %d;\n" % (i, i) for i in range(200_000))
+    snap.write_bytes(snap.read_bytes() + filler[: 5_000_000])
+    try:
+        res = run_cli("plan", "--tree", str(src), timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("planning a 5 MB file took over 120 s")
+    mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if res.returncode == 2:
+        one_line_error(res, needle="snapshot.c is 5.")
+    else:
+        assert res.returncode in (0, 1), res.stderr
+        assert mib < 500, f"{mib:.0f} MiB"
+
+
+def test_build_test_refuses_what_apply_refuses(tmp_path):
+    """Issue 12, defects 9 and 13: --strategy none, and an empty tree."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    one_line_error(run_cli("build-test", "--tree", str(TREES / "bhyve-2021"),
+                           "--strategy", "none"), needle="build-test needs a strategy")
+    one_line_error(run_cli("build-test", "--tree", str(empty), "--strategy", "parse"),
+                   needle="usr.sbin/bhyve/Makefile")
+    one_line_error(run_cli("build-test", "--tree", str(tmp_path / "nope")),
+                   needle="does not exist")
+
+
+def test_inspect_refuses_a_binary_file(tmp_path):
+    """Issue 12, defect 10: no raw bytes on the terminal."""
+    blob = tmp_path / "blob.c"
+    blob.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe" * 100)
+    res = run_cli("inspect", str(blob))
+    one_line_error(res, needle="binary")
+    assert res.stdout == ""
+
+
+@pytest.mark.parametrize("jobs", ["0", "-3"])
+def test_replay_refuses_jobs_below_one(fixture_repo, jobs):
+    """Issue 12, defect 12."""
+    src = fixture_repo()
+    one_line_error(run_cli("replay", "--tree", str(src), "--rev", "HEAD", "--jobs", jobs,
+                           "--build", "none"), needle=f"--jobs {jobs}")
+
+
+def test_build_logs_named_in_the_report_are_in_out(tmp_path):
+    """Outputs are staged beside --out: the report must name where they end up."""
+    plain = tmp_path / "plain"
+    shutil.copytree(TREES / "bhyve-2021", plain)
+    out = tmp_path / "out"
+    res = run_cli("apply", "--tree", str(plain), "--out", str(out), "--build", "parse")
+    assert res.returncode == 0, res.stderr
+    report = json.loads((out / "report.json").read_text())
+    logs = [s["build"]["log"] for s in report["steps"] if s["build"] and s["build"].get("log")]
+    assert logs and all(log.startswith(str(out) + "/") and Path(log).exists() for log in logs)
+    assert ".refactor-" not in (out / "report.json").read_text()
+
+
+def test_interrupt_message_names_what_was_published(monkeypatch):
+    """Issue 12, defect 6: after the emitter published, Ctrl-C says what exists."""
+    from refactor import cli, emit
+
+    monkeypatch.setattr(emit, "published", [])
+    assert cli._what_exists() == "nothing was written"
+    monkeypatch.setattr(emit, "published", ["branch refactor/x in /src", "6 files in /out"])
+    assert cli._what_exists() == \
+        "already written: branch refactor/x in /src; 6 files in /out"

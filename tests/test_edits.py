@@ -61,3 +61,29 @@ def test_bad_spans_are_refused():
         Edit("a.c", 5, 4, b"")
     with pytest.raises(EditConflict):
         EditSet([Edit("b.h", 0, 10, b"", "r")]).apply(FILES.get)
+
+
+CRLF = {"w.c": b"int a;\r\nint b;\r\n", "u.c": b"int a;\nint b;\n", "mixed.c": b"a\r\nb\n"}
+
+
+def test_inserted_lines_take_the_line_ending_of_their_file():
+    es = EditSet()
+    es.add(insert("w.c", 8, "int x;\nint y;\n", "r1"))
+    es.add(insert("u.c", 7, b"int x;\r\n", "r2"))
+    es.add(insert("mixed.c", 3, "c\n", "r3"))  # mixed: left as the rule wrote it
+    out = es.apply(CRLF.get)
+    assert out["w.c"] == b"int a;\r\nint x;\r\nint y;\r\nint b;\r\n"
+    assert out["u.c"] == b"int a;\nint x;\nint b;\n"
+    assert out["mixed.c"] == b"a\r\nc\nb\n"
+
+
+def test_a_new_file_takes_the_line_ending_of_its_source():
+    es = EditSet()
+    es.add(replace("w.c", 0, 8, "", "mover"))
+    es.add(NewFile("new.c", b"/* moved */\nint a;\r\n", "mover"))  # from the file it edits
+    es.add(NewFile("named.c", b"x\ny\n", "other", eol_from="w.c"))
+    es.add(NewFile("plain.c", b"x\r\ny\n", "lone"))  # no source: as written
+    out = es.apply(CRLF.get)
+    assert out["new.c"] == b"/* moved */\r\nint a;\r\n"
+    assert out["named.c"] == b"x\r\ny\r\n"
+    assert out["plain.c"] == b"x\r\ny\n"

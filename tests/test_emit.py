@@ -110,7 +110,7 @@ def test_in_place_failure_writes_nothing(tmp_path):
     # The second file cannot be made: its parent "etc/spec" is a file, even for root.
     final = plan_recipe(RECIPE, target.tree).final.with_changes({"etc/spec/sub.c": b"x"})
     before = snapshot(plain)
-    with pytest.raises(UsageError, match="nothing written"):
+    with pytest.raises(UsageError, match="is not a folder; nothing was written"):
         write_in_place(plain, final, ["etc/spec", "etc/spec/sub.c"])
     assert snapshot(plain) == before
 
