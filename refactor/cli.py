@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import errno
-import json
 import os
 import sys
-from pathlib import Path
 
 from refactor import __version__
 from refactor.errors import RefactorError
+from refactor.output import (  # noqa: F401 - cli.py was the home of all three
+    RECIPE_TRAILERS,
+    default_out,
+    dump_json,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,9 +94,6 @@ def _operation(p: argparse.ArgumentParser) -> None:
 
 
 #: What a bare --trailer stands for: the recipe's own trailers.
-RECIPE_TRAILERS = "<recipe>"
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="refactor", description="Carry out a refactoring of the FreeBSD "
                      "source tree as a build-tested git patch series.")
@@ -237,26 +237,3 @@ def _what_exists() -> str:
     made = getattr(emit, "published", None)
     return "already written: " + "; ".join(made) if made else "nothing was written"
 
-
-def dump_json(data) -> None:
-    json.dump(data, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-
-
-def default_out(recipe: str, tree: str | None = None) -> Path:
-    """./refactor-out/<recipe>/, unless . is inside the tree: then under the tree's git
-    directory (a plain tree: next to it), so that the output never lands in the
-    checkout as untracked files."""
-    here = Path("refactor-out") / recipe
-    if tree is None:
-        return here
-    root, cwd = Path(tree).resolve(), Path.cwd().resolve()
-    if cwd != root and root not in cwd.parents:
-        return here
-    import subprocess
-
-    res = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=root,
-                         capture_output=True, text=True)
-    if res.returncode == 0 and res.stdout.strip():
-        return Path(res.stdout.strip()) / "refactor-out" / recipe
-    return root.parent / f"{root.name}-refactor-out" / recipe

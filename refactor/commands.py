@@ -8,12 +8,12 @@ import tempfile
 from pathlib import Path
 
 from refactor import gitutil
-from refactor.cli import RECIPE_TRAILERS, default_out, dump_json
 from refactor.emit import check_branch_free, emit, prepare_out
 from refactor.errors import UsageError
 from refactor.install import remove_stale, say_removed
 from refactor.messages import Options, format_trailer, parse_ident
 from refactor.ops.cli import name_steps, op_recipe
+from refactor.output import RECIPE_TRAILERS, default_out, dump_json
 from refactor.plan import Plan, plan_recipe
 from refactor.recipe import Recipe, find_rule, get_recipe, recipes
 from refactor.report import (

@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from refactor.cli import dump_json
 from refactor.errors import UsageError
+from refactor.output import dump_json
 from refactor.plan import plan_recipe
 from refactor.recipe import get_recipe
 from refactor.target import check_anchors, open_target

@@ -28,6 +28,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from refactor.c.words import C_KEYWORDS, TAG_KEYWORDS
+
 # Attributes that never take arguments: a following "(" belongs to something else.
 _BARE_ATTRIBUTES = frozenset({
     "__unused", "__dead2", "__dead", "__packed", "__pure", "__pure2", "__used",
@@ -80,17 +82,6 @@ DEFAULT_HINTS: frozenset[str] = (
 _LOOP_NAME = re.compile(rb"[A-Z][A-Z0-9_]*_FOREACH(?:_[A-Z0-9_]+)?")
 _QUEUE_HEAD = re.compile(rb"(?:S?LIST|S?TAILQ|RB|SPLAY|ARB)_HEAD")
 
-C_KEYWORDS = frozenset(
-    "auto break case char const continue default do double else enum extern float "
-    "for goto if inline int long register restrict return short signed sizeof static "
-    "struct switch typedef union unsigned void volatile while _Alignas _Alignof _Atomic "
-    "_Bool _Complex _Generic _Imaginary _Noreturn _Static_assert _Thread_local "
-    "__attribute__ __attribute __asm__ __asm asm __volatile__ __volatile __typeof__ "
-    "__typeof typeof __extension__ __inline__ __restrict__ __const__ __signed__ "
-    "__thread __alignof__ __builtin_va_arg __builtin_offsetof defined".split()
-)
-
-TAG_KEYWORDS = frozenset({b"struct", b"union", b"enum"})
 
 # One lexical token of C.  Directives (only at a line start), comments, strings and
 # character constants are swallowed whole, so their insides are never rewritten.

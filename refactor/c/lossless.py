@@ -29,6 +29,7 @@ import tree_sitter
 import tree_sitter_c
 
 from refactor.c.hints import Group, Region, conditional_groups, flatten_inline_groups, scan, words
+from refactor.c.words import DEFINE_RE as _DEFINE_RE
 
 LANGUAGE = tree_sitter.Language(tree_sitter_c.language())
 
@@ -43,7 +44,6 @@ _NO_IDENTS = frozenset({"comment", "string_literal", "system_lib_string", "char_
                         "concatenated_string", "raw_string_literal"})
 _MACRO_NAME_PARENTS = frozenset({"preproc_def", "preproc_function_def", "preproc_ifdef",
                                  "preproc_elifdef", "macro_type_specifier"})
-_DEFINE_RE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ are only touched on request, and then only as whole words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from refactor.c.lossless import CFile
-from refactor.edits import Edit
+from refactor.edits import Edit, replace
 
 _TEXT_NODES = {"string_literal": "string", "system_lib_string": "string",
                "char_literal": "string", "comment": "comment"}
@@ -39,9 +39,9 @@ def rename_edits(cfile: CFile, old: str, new: str, kinds: Iterable[str] = ("ordi
     """Edits that turn every `old` of the given identifier kinds into `new`."""
     if not re.fullmatch(r"[A-Za-z_]\w*", new):
         raise ValueError(f"not a C identifier: {new!r}")
-    kinds = set(kinds)
     text = new.encode("ascii")
-    spans = {(i.start, i.end) for i in cfile.identifiers if i.name == old and i.kind in kinds}
+    spans = {(e.start, e.end) for e in rename_by_kind(
+        cfile, cfile.path, {(old, k): new for k in kinds}, rule)}
     want = ({"string"} if in_strings else set()) | ({"comment"} if in_comments else set())
     if want:
         word = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(old.encode("ascii")) +
@@ -50,6 +50,28 @@ def rename_edits(cfile: CFile, old: str, new: str, kinds: Iterable[str] = ("ordi
             for m in word.finditer(cfile.data, s, e):
                 spans.add((m.start(), m.end()))
     return [Edit(cfile.path, s, e, text, rule) for s, e in sorted(spans)]
+
+
+def rename_by_kind(cfile: CFile, path: str, renames: Mapping[tuple[str, str], str],
+                   rule: str = "", within: tuple[int, int] | None = None,
+                   skip: Iterable[tuple[int, int]] = ()) -> list[Edit]:
+    """Edits renaming identifiers by (name, kind) -> new name, in every #if branch.
+
+    Only identifiers starting in `within` (when given) and outside the `skip`
+    spans are touched: another rule of the same step may own those bytes.
+    """
+    skip = list(skip)
+    out = []
+    for ident in cfile.identifiers:
+        new = renames.get((ident.name, ident.kind))
+        if new is None or new == ident.name:
+            continue
+        if within is not None and not within[0] <= ident.start < within[1]:
+            continue
+        if any(lo <= ident.start < hi for lo, hi in skip):
+            continue
+        out.append(replace(path, ident.start, ident.end, new, rule))
+    return out
 
 
 def rename(cfile: CFile, old: str, new: str, **kw) -> bytes:

@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 
 from refactor.c.semantic import SemanticUnit, parse_configs, typedef_names
 from refactor.c.symbols import symbols
-
-_DEFINE_RE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.M)
+from refactor.c.words import DEFINE_RE as _DEFINE_RE
 
 
 @dataclass(frozen=True)

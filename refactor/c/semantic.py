@@ -41,6 +41,9 @@ from pycparser import c_ast
 from pycparser.c_parser import ParseError
 
 from refactor.c import stubs
+from refactor.c.words import C_KEYWORDS
+from refactor.c.words import DEFINE_RE as _DEFINED_RE
+from refactor.c.words import IDENT_RE as _IDENT_RE
 
 Reader = Callable[[str], "bytes | None"]
 
@@ -60,15 +63,6 @@ _INCLUDE_RE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re
 # A file-scope statement that can only be a declaration-like macro, such as
 # `PCI_EMUL_SET(pci_de_vblk);` or `SYSRES_IO(ELCR_PORT, 2);`.
 _DECL_MACRO_RE = re.compile(rb"^([A-Z_][A-Z0-9_]*)[ \t]*\(.*\);[ \t]*$", re.M)
-_DEFINED_RE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.M)
-_IDENT_RE = re.compile(r"[A-Za-z_]\w*")
-C_KEYWORDS = frozenset(
-    "auto break case char const continue default do double else enum extern float for "
-    "goto if inline int long register restrict return short signed sizeof static struct "
-    "switch typedef union unsigned void volatile while _Bool _Complex _Noreturn _Alignas "
-    "_Alignof _Atomic _Static_assert _Thread_local __int128 typeof __typeof__ __typeof "
-    "__asm__ __asm asm __inline __inline__ __attribute__ __restrict __extension__".split()
-)
 
 
 _CACHE_MAX = 64

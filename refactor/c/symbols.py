@@ -22,9 +22,9 @@ from pycparser import c_ast
 
 from refactor.c.semantic import SemanticUnit, _lossless, _strip_comments, is_system_file
 from refactor.c.stubs import is_stub_name
+from refactor.c.words import DEFINE_TEXT_RE as _DEFINE_RE
+from refactor.c.words import IDENT_RE as _IDENT_RE
 
-_DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.M)
-_IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 
 

@@ -10,9 +10,25 @@ max-vmname-vmmapi adds MAX_VMNAME next to VMMAPI_VERSION and removes the copies.
 from __future__ import annotations
 
 from refactor.c.lossless import CFile, Item
+from refactor.c.nodes import (
+    Node,
+    calls,
+    defined_tag,
+    fn_body,
+    local_declarations,
+    param_name,
+    params,
+    strip_cast,
+    uses,
+    walk,
+)
+from refactor.c.nodes import node_text as text
+from refactor.c.spans import delete_span, inside
+from refactor.c.statements import delete_declarator, delete_statement, drop_argument
 from refactor.edits import Edit, insert, replace
+from refactor.ops.rename import Rename, RenameOptions
 from refactor.report import join_words
-from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
+from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule, Status
 from refactor.tree import Tree
 from refactor_rules.bhyve_ipc.messages import (
     BHYVECTL_C,
@@ -27,23 +43,8 @@ from refactor_rules.bhyve_ipc.messages import (
     SNAPSHOT_C,
     SNAPSHOT_H,
     VMMAPI_H,
-    Node,
-    calls,
-    cfile,
-    defined_tag,
-    delete_declarator,
-    fn_body,
-    inside,
-    local_declarations,
     message_types,
-    param_name,
-    params,
-    rename_idents,
     template,
-    text,
-    uses,
-    walk,
-    whole_lines,
 )
 
 OLD_FILENAME, NEW_FILENAME = "MAX_SNAPSHOT_VMNAME", "MAX_SNAPSHOT_FILENAME"
@@ -54,30 +55,6 @@ NVLIST_STREAM = ("requests are nvlists upstream, and nvlist_recv() needs a strea
 
 
 # ----- helpers -----------------------------------------------------------------------
-
-
-def _line(data: bytes, pos: int) -> tuple[int, int]:
-    lo = data.rfind(b"\n", 0, pos) + 1
-    nl = data.find(b"\n", pos)
-    return lo, len(data) if nl < 0 else nl + 1
-
-
-def delete_statement(cf: CFile, path: str, node: Node, rule: str) -> Edit:
-    """Delete a statement's lines, and a blank line that would be left hanging."""
-    return delete_span(cf, path, node.start_byte, node.end_byte, rule)
-
-
-def delete_span(cf: CFile, path: str, start: int, end: int, rule: str) -> Edit:
-    data = cf.data
-    lo, hi = whole_lines(data, start, end)
-    if (lo, hi) == (start, end) and data[lo - 1 : lo] not in (b"", b"\n"):
-        return replace(path, lo, hi, b"", rule)  # shares its line: just the statement
-    prev_lo, _ = _line(data, lo - 1) if lo > 0 else (0, 0)
-    prev = data[prev_lo:lo].strip()
-    nxt = data[hi:_line(data, hi)[1]].strip() if hi < len(data) else b""
-    if lo > 0 and not prev and (not nxt or nxt.startswith(b"}")):
-        lo = prev_lo  # the blank line above would end up doubled or before a '}'
-    return replace(path, lo, hi, b"", rule)
 
 
 def socket_calls(cf: CFile) -> list[tuple[Item, Node, Node]]:
@@ -96,12 +73,6 @@ def socket_calls(cf: CFile) -> list[tuple[Item, Node, Node]]:
 
 def uses_nvlists(cf: CFile) -> bool:
     return any(i.name.startswith("nvlist_") for i in cf.identifiers)
-
-
-def strip_cast(node: Node) -> Node:
-    while node.type in ("cast_expression", "parenthesized_expression"):
-        node = node.child_by_field_name("value") or node.named_children[-1]
-    return node
 
 
 def single_transfer(cf: CFile, path: str, fn: Item, name: str,
@@ -130,7 +101,7 @@ def single_transfer(cf: CFile, path: str, fn: Item, name: str,
     for st in fn_body(fn).named_children:
         if st.type == "expression_statement" and st is not loop and \
                 text(cf, st).replace(" ", "") == f"{acc}=0;":
-            edits.append(delete_statement(cf, path, st, rule))
+            edits.append(delete_span(cf, path, st.start_byte, st.end_byte, rule))
     decl = local_declarations(cf, fn).get(acc)
     if decl is not None:
         edits.append(delete_declarator(cf, path, decl, acc, rule))
@@ -140,16 +111,6 @@ def single_transfer(cf: CFile, path: str, fn: Item, name: str,
     if rest:
         return [], f"{fn.name}() still uses {acc} after its {name}() loop"
     return edits, ""
-
-
-def drop_argument(cf: CFile, path: str, call: Node, arg: str, rule: str) -> Edit | None:
-    args = call.child_by_field_name("arguments").named_children
-    idx = next((i for i, a in enumerate(args) if text(cf, a) == arg), None)
-    if idx is None:
-        return None
-    if idx + 1 < len(args):
-        return replace(path, args[idx].start_byte, args[idx + 1].start_byte, b"", rule)
-    return replace(path, args[idx - 1].end_byte, args[idx].end_byte, b"", rule)
 
 
 # ----- the rules ---------------------------------------------------------------------
@@ -182,7 +143,7 @@ class IpcSockDgram(Rule):
 
     def plan(self, tree: Tree) -> Outcome:
         rid, path = self.id, IPC_C
-        cf = cfile(tree, IPC_C)
+        cf = tree.view(IPC_C, CFile)
         if cf is None:
             return NotApplicable(f"{IPC_C} does not exist: the socket code was not moved")
         if uses_nvlists(cf):
@@ -292,7 +253,7 @@ class BhyvectlSockDgram(Rule):
     files = (BHYVECTL_C,)
 
     def plan(self, tree: Tree) -> Outcome:
-        cf = cfile(tree, BHYVECTL_C)
+        cf = tree.view(BHYVECTL_C, CFile)
         if cf is None:
             return Conflict(f"{BHYVECTL_C} does not exist")
         if uses_nvlists(cf):
@@ -369,7 +330,8 @@ class IpcHShared(Rule):
         types = message_types(tree)
         if not types:
             return NotApplicable(NVLIST_REASON)
-        ipc_h, vm, ctl = cfile(tree, IPC_H), cfile(tree, VMMAPI_H), cfile(tree, BHYVECTL_C)
+        ipc_h, vm = tree.view(IPC_H, CFile), tree.view(VMMAPI_H, CFile)
+        ctl = tree.view(BHYVECTL_C, CFile)
         if ipc_h is None:
             return NotApplicable(f"{IPC_H} does not exist: the socket code was not moved")
         if vm is None or ctl is None:
@@ -411,9 +373,9 @@ class IpcHShared(Rule):
 class MaxSnapshotFilename(Rule):
     """Rename MAX_SNAPSHOT_VMNAME to MAX_SNAPSHOT_FILENAME: it bounds a file name.
 
-    Every identifier in the C files the recipe knows, in all #if branches --
-    except the message types still in vmmapi.h, which ipc-h-shared moves and
-    renames in the same commit.
+    The rename operation over the C files the recipe knows (every
+    identifier, in all #if branches), less the message types still in
+    vmmapi.h, which ipc-h-shared moves and renames in the same commit.
 
     Already applied when MAX_SNAPSHOT_FILENAME is defined and the old name is
     used nowhere; not applicable when neither name exists any more.
@@ -424,26 +386,23 @@ class MaxSnapshotFilename(Rule):
     files = C_FILES
 
     def plan(self, tree: Tree) -> Outcome:
-        edits: list[Edit] = []
-        defined = False
-        for path in C_FILES:
-            cf = cfile(tree, path)
-            if cf is None:
-                continue
-            defined |= NEW_FILENAME in cf.macros() or OLD_FILENAME in cf.macros()
-            skip = []
-            if path == VMMAPI_H and defined_tag(cf, MSG_STRUCT, "struct") is not None \
-                    and tree.exists(IPC_H):
-                skip = [(it.full_start, it.full_end) for it in _message_items(cf)]
-            edits += rename_idents(cf, path, {(OLD_FILENAME, "macro"): NEW_FILENAME,
-                                              (OLD_FILENAME, "ordinary"): NEW_FILENAME},
-                                   self.id, skip=skip)
-        if edits:
-            return Edits(edits, f"renames {len(edits)} uses of {OLD_FILENAME}")
-        if not defined:
-            return NotApplicable(f"neither {OLD_FILENAME} nor {NEW_FILENAME} exists: "
-                                 "snapshot requests no longer carry a fixed-size name")
-        return AlreadyApplied(f"{OLD_FILENAME} is used nowhere any more")
+        paths = tuple(p for p in C_FILES if tree.exists(p))
+        op = Rename(RenameOptions(OLD_FILENAME, NEW_FILENAME, paths, "any"), id=self.id)
+        outcome = op.plan(tree)
+        vm = tree.view(VMMAPI_H, CFile)
+        if outcome.status == Status.APPLIED and vm is not None and tree.exists(IPC_H) \
+                and defined_tag(vm, MSG_STRUCT, "struct") is not None:
+            skip = [(it.full_start, it.full_end) for it in _message_items(vm)]
+            outcome.changes = [e for e in outcome.changes if not (
+                e.path == VMMAPI_H and inside(e.start, skip))]
+        if outcome.status == Status.APPLIED and not outcome.changes:
+            return AlreadyApplied(f"{OLD_FILENAME} is left only in the types ipc-h-shared moves")
+        if outcome.status == Status.APPLIED:
+            outcome.reason = f"renames {len(outcome.changes)} uses of {OLD_FILENAME}"
+        elif outcome.status == Status.NOT_APPLICABLE:
+            outcome.reason = (f"neither {OLD_FILENAME} nor {NEW_FILENAME} exists: "
+                              "snapshot requests no longer carry a fixed-size name")
+        return outcome
 
 
 class MaxVmnameVmmapi(Rule):
@@ -466,13 +425,13 @@ class MaxVmnameVmmapi(Rule):
 
     def plan(self, tree: Tree) -> Outcome:
         rid = self.id
-        vm = cfile(tree, VMMAPI_H)
+        vm = tree.view(VMMAPI_H, CFile)
         if vm is None:
             return Conflict(f"{VMMAPI_H} does not exist")
         edits: list[Edit] = []
         used = False
         for path in C_FILES:
-            cf = cfile(tree, path)
+            cf = tree.view(path, CFile)
             if cf is None:
                 continue
             used |= bool(cf.idents("MAX_VMNAME"))

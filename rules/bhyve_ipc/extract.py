@@ -11,12 +11,51 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from refactor.c.closure import item_names, item_uses, macro_used
+from refactor.c.deadcode import left_unused
+from refactor.c.includes import add_include
 from refactor.c.lossless import CFile, Item
-from refactor.c.nodes import callee, calls, walk
-from refactor.c.stubs import SYSTEM_HOMES
+from refactor.c.nodes import (
+    callee_names,
+    declarator_name,
+    function_name_node,
+    functions,
+    named_calls,
+    param_names,
+    statement_of,
+    walk,
+)
+from refactor.c.protos import (
+    add_definitions,
+    new_file_text,
+    new_header,
+    proto_style,
+    take_prototypes,
+)
+from refactor.c.selection import Selection, select
+from refactor.c.spans import (
+    delete_items,
+    has_blank_line,
+    idents_between,
+    indent_before,
+    join_items,
+    line_end,
+    line_start,
+    names_between,
+    splice,
+    uses_between,
+)
+from refactor.c.statements import (
+    body_statements,
+    is_declaration,
+    paragraphs,
+    statement_and_check,
+)
 from refactor.edits import Edit, NewFile, insert, replace
+from refactor.ops.export import Export, ExportOptions
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
 from refactor.tree import Tree
+from refactor_rules.bhyve_ipc._load import Preset
 
 BHYVE = "usr.sbin/bhyve"
 SNAPSHOT_C = f"{BHYVE}/snapshot.c"
@@ -25,106 +64,13 @@ IPC_C = f"{BHYVE}/ipc.c"
 IPC_H = f"{BHYVE}/ipc.h"
 BHYVERUN_C = f"{BHYVE}/bhyverun.c"
 VMMAPI_DIR = "lib/libvmmapi"
+INCLUDE_DIRS = (VMMAPI_DIR, BHYVE)
 
 # What the socket thread may block on: its loop is what makes it the listener.
 RECEIVE_CALLS = ("accept", "recvfrom", "recvmsg", "recv", "read")
 # Functions that stay in snapshot.c and are exported for the socket code.
 EXPORTED = ("vm_checkpoint",)
 SNAPSHOT_CONFIGS = ({"BHYVE_SNAPSHOT": "1"}, {"BHYVE_SNAPSHOT": "1", "WITHOUT_CAPSICUM": "1"})
-
-
-# ----- small helpers on bytes and trees -------------------------------------------------
-
-
-def _line_start(data: bytes, pos: int) -> int:
-    return data.rfind(b"\n", 0, pos) + 1
-
-
-def _line_end(data: bytes, pos: int) -> int:
-    """Just past the line break of the line holding pos - 1 (pos itself if it ends a line)."""
-    if pos > 0 and data[pos - 1 : pos] == b"\n":
-        return pos
-    i = data.find(b"\n", pos)
-    return len(data) if i < 0 else i + 1
-
-
-def _has_blank_line(gap: bytes, at_line_start: bool = True) -> bool:
-    """Whether whitespace between two spans holds an empty line.
-
-    A gap that starts mid-line (just after a token) first ends that line.
-    """
-    lines = gap.split(b"\n")[:-1]
-    if not at_line_start:
-        lines = lines[1:]
-    return any(not ln.strip() for ln in lines)
-
-
-def _splice(data: bytes, lo: int, hi: int, edits: list[tuple[int, int, bytes]]) -> bytes:
-    """data[lo:hi] with edits (absolute, disjoint spans) applied."""
-    out = data[lo:hi]
-    for s, e, t in sorted(edits, reverse=True):
-        if lo <= s <= e <= hi:
-            out = out[: s - lo] + t + out[e - lo :]
-    return out
-
-
-def _calls(cf: CFile, node) -> list[tuple[str, object]]:
-    """(callee name, call node) of every direct call under node, in order."""
-    return [(name, n) for n in calls(cf, node) if (name := callee(cf, n)) is not None]
-
-
-def _callees(cf: CFile, item: Item | None) -> set[str]:
-    return {name for name, _ in _calls(cf, item.node)} if item is not None and item.node else set()
-
-
-def _functions(cf: CFile) -> list[Item]:
-    return [it for it in cf.items if it.kind == "function" and it.is_definition]
-
-
-def _uses(cf: CFile, name: str, lo: int = 0, hi: int | None = None) -> list:
-    hi = len(cf.data) if hi is None else hi
-    return [i for i in cf.idents(name) if lo <= i.start < hi and i.kind in ("ordinary", "macro")]
-
-
-def _uses_outside_define(cf: CFile, name: str) -> list:
-    """Uses of a macro other than its own #define line(s)."""
-    defs = [it for it in cf.items if it.kind == "define" and it.name == name]
-    return [u for u in _uses(cf, name) if not any(d.start <= u.start < d.end for d in defs)]
-
-
-def _delete_runs(cf: CFile, doomed: list[Item], path: str, rule: str,
-                 kept_after: set[int] = frozenset()) -> list[Edit]:
-    """Edits cutting out items, with the blank lines between paragraphs kept right.
-
-    Consecutive doomed items form a run.  A run that was a paragraph of its own
-    goes with the blank line above it; a run at the top of a paragraph whose
-    rest stays leaves that blank line to the rest.
-    """
-    siblings_of: dict[int, list[Item]] = {}
-    for it in doomed:
-        parent = it.parent.index if it.parent is not None else -1
-        siblings_of.setdefault(parent, [])
-    edits = []
-    doomed_ids = {id(d) for d in doomed}
-    for parent_index in siblings_of:
-        sibs = [it for it in cf.items
-                if (it.parent.index if it.parent is not None else -1) == parent_index]
-        i = 0
-        while i < len(sibs):
-            if id(sibs[i]) not in doomed_ids:
-                i += 1
-                continue
-            j = i
-            while j + 1 < len(sibs) and id(sibs[j + 1]) in doomed_ids:
-                j += 1
-            first, last = sibs[i], sibs[j]
-            nxt = sibs[j + 1] if j + 1 < len(sibs) else None
-            start = first.full_start
-            if nxt is not None and nxt.full_start == nxt.lead_start:
-                start = first.lead_start
-            edits.append(replace(path, start, last.end, b"", rule))
-            i = j + 1
-    return edits
 
 
 # ----- the socket code in snapshot.c ------------------------------------------------------
@@ -142,9 +88,9 @@ class SocketCode:
 
 def find_socket_code(cf: CFile) -> SocketCode | str:
     """The socket code of cf, or why it cannot be told apart."""
-    fns = _functions(cf)
+    fns = functions(cf)
     by_name = {f.name: f for f in fns}
-    inits = [f for f in fns if "socket" in _callees(cf, f)]
+    inits = [f for f in fns if "socket" in set(callee_names(cf, f.node))]
     if not inits:
         return f"no function of {cf.path} creates a socket (calls socket())"
     if len(inits) > 1:
@@ -153,7 +99,7 @@ def find_socket_code(cf: CFile) -> SocketCode | str:
     init = inits[0]
     thread = None
     # The thread is what the set-up hands to pthread_create() ...
-    for name, call in _calls(cf, init.node):
+    for name, call in named_calls(cf, init.node):
         if name != "pthread_create":
             continue
         args = call.child_by_field_name("arguments")
@@ -166,26 +112,18 @@ def find_socket_code(cf: CFile) -> SocketCode | str:
         for f in fns:
             if f is not init and any(
                 n.type in ("while_statement", "for_statement", "do_statement")
-                and _callees_in(cf, n) & set(RECEIVE_CALLS)
+                and set(callee_names(cf, n)) & set(RECEIVE_CALLS)
                 for n in walk(f.node)
             ):
                 thread = f
                 break
     if thread is None:
         return f"{init.name}() creates a socket, but no function of {cf.path} serves it"
-    handlers = [by_name[n] for n in _ordered_callees(cf, thread)
+    handlers = [by_name[n] for n in callee_names(cf, thread.node)
                 if n in by_name and n not in (thread.name, init.name) and n not in EXPORTED]
-    helpers = [by_name[n] for n in _ordered_callees(cf, init)
-               if n in by_name and "mkdir" in _callees(cf, by_name[n])]
+    helpers = [by_name[n] for n in callee_names(cf, init.node)
+               if n in by_name and "mkdir" in set(callee_names(cf, by_name[n].node))]
     return SocketCode(init, thread, handlers, helpers)
-
-
-def _callees_in(cf: CFile, node) -> set[str]:
-    return {name for name, _ in _calls(cf, node)}
-
-
-def _ordered_callees(cf: CFile, item: Item) -> list[str]:
-    return list(dict.fromkeys(name for name, _ in _calls(cf, item.node)))
 
 
 def _command_set_header(cf: CFile) -> bool:
@@ -196,13 +134,13 @@ def _command_set_header(cf: CFile) -> bool:
 
 def _ipc_c_recognised(cf: CFile) -> str | None:
     """Why an existing ipc.c counts as the socket code, or None."""
-    names = {f.name for f in _functions(cf)}
+    names = {f.name for f in functions(cf)}
     if names & {"init_ipc", "init_ipc_thread"}:
         found = sorted(names & {"init_ipc", "init_ipc_thread"})[0]
         return f"{IPC_C} exists and defines {found}()"
     if cf.macros().get("IPC_COMMAND") or cf.idents("IPC_COMMAND") or cf.idents("ipc_cmd_set"):
         return f"{IPC_C} exists and has the IPC_COMMAND() linker set"
-    if any("socket" in _callees(cf, f) for f in _functions(cf)):
+    if any("socket" in set(callee_names(cf, f.node)) for f in functions(cf)):
         return f"{IPC_C} exists and creates the socket"
     return None
 
@@ -216,66 +154,39 @@ class Split:
     ipc_edits: list[tuple[int, int, bytes]]      # edits inside the init function for init_ipc
 
 
-def _body_children(init: Item):
-    body = init.node.child_by_field_name("body")
-    return [c for c in body.children if c.type not in ("{", "}")]
-
-
-def _is_decl(node) -> bool:
-    if node.type == "declaration":
-        return True
-    if node.type in ("preproc_ifdef", "preproc_if"):
-        inner = [c for c in node.named_children if c.type not in ("identifier", "comment")
-                 and c.type not in ("preproc_defined", "binary_expression", "unary_expression")]
-        return bool(inner) and all(c.type == "declaration" for c in inner)
-    return False
-
-
-def _paragraphs(data: bytes, nodes) -> list[list]:
-    groups: list[list] = []
-    prev = None
-    for n in nodes:
-        if prev is None or _has_blank_line(data[prev.end_byte : n.start_byte], False):
-            groups.append([n])
-        else:
-            groups[-1].append(n)
-        prev = n
-    return groups
-
-
 def split_init(cf: CFile, code: SocketCode, snapshot_state: set[str],
                new_name: str = "init_ipc") -> Split | str:
     """init_checkpoint_thread() cut into init_snapshot() and init_ipc()."""
     data = cf.data
     init = code.init
-    children = [c for c in _body_children(init) if c.type != "comment"]
+    children = [c for c in body_statements(init) if c.type != "comment"]
     decls = []
     for c in children:
-        if not _is_decl(c):
+        if not is_declaration(c):
             break
         decls.append(c)
     stmts = children[len(decls):]
     if not stmts:
         return f"{init.name}() has no statements to split"
     snap_groups, ipc_groups = [], []
-    for group in _paragraphs(data, stmts):
+    for group in paragraphs(data, stmts):
         lo, hi = group[0].start_byte, group[-1].end_byte
-        names = {i.name for i in cf.identifiers if lo <= i.start < hi and i.kind == "ordinary"}
+        names = names_between(cf, lo, hi)
         (snap_groups if names & snapshot_state else ipc_groups).append(group)
     if not snap_groups:
         return (f"{init.name}() sets up no save/restore state ({', '.join(sorted(snapshot_state))})"
                 " to move into init_snapshot()")
-    params = _params(cf, init)
+    params = param_names(cf, init)
     locals_ = {}
     for d in decls:
         for n in walk(d):
             if n.type in ("init_declarator", "array_declarator", "pointer_declarator",
                           "identifier") and n.parent is not None and n.parent.type == "declaration":
-                locals_[_decl_name(cf, n)] = (d, n)
+                locals_[declarator_name(cf, n)] = (d, n)
     snap_used: set[str] = set()
     for g in snap_groups:
         lo, hi = g[0].start_byte, g[-1].end_byte
-        snap_used |= {i.name for i in cf.identifiers if lo <= i.start < hi and i.kind == "ordinary"}
+        snap_used |= names_between(cf, lo, hi)
         for n in g:
             if any(k.type in ("return_statement", "goto_statement") for k in walk(n)):
                 return (f"the save/restore set-up in {init.name}() returns or jumps at line "
@@ -285,19 +196,19 @@ def split_init(cf: CFile, code: SocketCode, snapshot_state: set[str],
                 f"{', '.join(sorted(snap_used & params))}; init_snapshot() takes none")
     for g in snap_groups:
         lo, hi = g[0].start_byte, g[-1].end_byte
-        other = {i.name for i in cf.identifiers if lo <= i.start < hi and i.kind == "ordinary"}
+        other = names_between(cf, lo, hi)
         sock = {n for n in other & set(locals_) if not _written_first(cf, n, lo, hi)}
         if sock:
             return (f"the save/restore set-up in {init.name}() at line {cf.line_of(lo)} also "
                     f"uses the socket's {', '.join(sorted(sock))}")
-    indent = _indent(data, stmts[0].start_byte)
+    indent = indent_before(data, stmts[0].start_byte)
     # init_snapshot(): the declarations it needs, then its statements, verbatim.
     decl_lines = []
     for d in decls:
         if d.type != "declaration":
             continue
         keep = [n for n in d.children_by_field_name("declarator")
-                if _decl_name(cf, n) in snap_used]
+                if declarator_name(cf, n) in snap_used]
         if not keep:
             continue
         type_text = data[d.start_byte : d.children_by_field_name("declarator")[0].start_byte]
@@ -305,32 +216,32 @@ def split_init(cf: CFile, code: SocketCode, snapshot_state: set[str],
                           + b", ".join(data[n.start_byte : n.end_byte] for n in keep) + b";\n")
     body = []
     for g in snap_groups:
-        body.append(data[_line_start(data, g[0].start_byte) : _line_end(data, g[-1].end_byte)])
+        body.append(data[line_start(data, g[0].start_byte) : line_end(data, g[-1].end_byte)])
     text = b"void\ninit_snapshot(void)\n{\n" + b"".join(decl_lines)
     text += (b"\n" if decl_lines else b"") + b"\n".join(body) + b"}\n"
     # init_ipc(): the same function without those statements (and their blank line).
     edits: list[tuple[int, int, bytes]] = []
     for g in snap_groups:
-        lo = _line_start(data, g[0].start_byte)
-        hi = _line_end(data, g[-1].end_byte)
+        lo = line_start(data, g[0].start_byte)
+        hi = line_end(data, g[-1].end_byte)
         rest = data[hi:]
         m = re.match(rb"[ \t]*\r?\n", rest)
         if m:
             hi += m.end()
         edits.append((lo, hi, b""))
-    name_node = _name_node(init)
+    name_node = function_name_node(init)
     edits.append((name_node.start_byte, name_node.end_byte, new_name.encode()))
     # Declarations only the save/restore half used go (whole lines only).
     ipc_used = set()
     for g in ipc_groups:
         lo, hi = g[0].start_byte, g[-1].end_byte
-        ipc_used |= {i.name for i in cf.identifiers if lo <= i.start < hi and i.kind == "ordinary"}
+        ipc_used |= names_between(cf, lo, hi)
     for d in decls:
         if d.type != "declaration":
             continue
-        names = [_decl_name(cf, n) for n in d.children_by_field_name("declarator")]
+        names = [declarator_name(cf, n) for n in d.children_by_field_name("declarator")]
         if names and not set(names) & ipc_used:
-            edits.append((_line_start(data, d.start_byte), _line_end(data, d.end_byte), b""))
+            edits.append((line_start(data, d.start_byte), line_end(data, d.end_byte), b""))
     return Split(text, edits)
 
 
@@ -342,34 +253,6 @@ def _written_first(cf: CFile, name: str, lo: int, hi: int) -> bool:
     parent = node.parent
     return (parent is not None and parent.type == "assignment_expression"
             and parent.child_by_field_name("left") == node)
-
-
-def _params(cf: CFile, fn: Item) -> set[str]:
-    out = set()
-    for n in walk(fn.node.child_by_field_name("declarator")):
-        if n.type == "parameter_declaration":
-            for k in walk(n):
-                if k.type == "identifier":
-                    out.add(cf.data[k.start_byte : k.end_byte].decode("latin-1"))
-    return out
-
-
-def _decl_name(cf: CFile, n) -> str:
-    while n is not None and n.type != "identifier":
-        n = n.child_by_field_name("declarator")
-    return cf.data[n.start_byte : n.end_byte].decode("latin-1") if n is not None else ""
-
-
-def _name_node(fn: Item):
-    d = fn.node.child_by_field_name("declarator")
-    while d is not None and d.type != "identifier":
-        d = d.child_by_field_name("declarator")
-    return d
-
-
-def _indent(data: bytes, pos: int) -> bytes:
-    ls = _line_start(data, pos)
-    return data[ls:pos] if not data[ls:pos].strip() else b"\t"
 
 
 # ----- the socket path ------------------------------------------------------------------
@@ -390,286 +273,17 @@ def path_edits(cf: CFile, code: SocketCode) -> list[tuple[int, int, bytes]]:
             subdirs[name] = m.group(1)
     edits = []
     for name, parent in subdirs.items():
-        for u in _uses(cf, name, code.init.start, code.init.end):
+        for u in uses_between(cf, name, code.init.start, code.init.end):
             edits.append((u.start, u.end, parent))
         for helper in code.mkdir_helpers:
-            for call_name, call in _calls(cf, helper.node):
-                if call_name != "mkdir" or not _uses(cf, name, call.start_byte, call.end_byte):
+            for call_name, call in named_calls(cf, helper.node):
+                if call_name != "mkdir" or not uses_between(cf, name, call.start_byte,
+                                                              call.end_byte):
                     continue
-                span = _statement_and_check(cf, call)
+                span = statement_and_check(cf, call)
                 if span:
                     edits.append(span)
     return edits
-
-
-# What holds statements: a body, or an #if branch inside one.
-_BLOCKS = ("compound_statement", "preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif",
-           "translation_unit")
-
-
-def _statement_of(node):
-    """The statement directly inside a compound statement that holds node."""
-    n = node
-    while n.parent is not None and n.parent.type not in _BLOCKS:
-        n = n.parent
-    return n if n.parent is not None and n.parent.type != "translation_unit" else None
-
-
-def _assigned_var(cf: CFile, stmt) -> str | None:
-    for n in walk(stmt):
-        if n.type == "assignment_expression":
-            left = n.child_by_field_name("left")
-            return cf.data[left.start_byte : left.end_byte].decode("latin-1")
-    return None
-
-
-def _statement_and_check(cf: CFile, call) -> tuple[int, int, bytes] | None:
-    """Span of `x = f(...);` plus the `if` that checks x right after it, with its blank line."""
-    data = cf.data
-    stmt = _statement_of(call)
-    if stmt is None:
-        return None
-    last = stmt
-    var = _assigned_var(cf, stmt)
-    nxt = stmt.next_named_sibling
-    while nxt is not None and nxt.type == "comment":
-        nxt = nxt.next_named_sibling
-    if stmt.type == "if_statement":
-        last = stmt  # `if (f(...) < 0)` is its own check
-    elif var and nxt is not None and nxt.type == "if_statement":
-        cond = nxt.child_by_field_name("condition")
-        if cond is not None and re.search(rb"\b%s\b" % re.escape(var.encode()),
-                                          data[cond.start_byte : cond.end_byte]):
-            last = nxt
-    lo = _line_start(data, stmt.start_byte)
-    hi = _line_end(data, last.end_byte)
-    before_blank = lo >= 2 and data[_line_start(data, lo - 1) : lo].strip() == b""
-    m = re.match(rb"[ \t]*\r?\n", data[hi:])
-    if m and before_blank:
-        hi += m.end()
-    return (lo, hi, b"")
-
-
-# ----- includes -------------------------------------------------------------------------
-
-
-def _include_group(spelled: str) -> int:
-    if spelled.startswith('"'):
-        return 2
-    return 0 if spelled.startswith("<sys/") else 1
-
-
-def _include_block(cf: CFile, needed: list[str], extra_quoted: list[str]) -> bytes:
-    """The needed #include lines of cf, verbatim and in its order, plus new quoted ones.
-
-    Lines under an #if (such as <sys/capsicum.h> under WITHOUT_CAPSICUM) come
-    with their #if and #endif lines.
-    """
-    data = cf.data
-    chosen = []   # (spelled, text, start)
-    done_conditionals = set()
-    for inc in cf.includes():
-        if inc.name not in needed:
-            continue
-        parent = inc.parent
-        if parent is not None and parent.kind == "conditional":
-            if parent.index in done_conditionals:
-                continue
-            done_conditionals.add(parent.index)
-            kids = [k for k in parent.children if k.kind == "include"]
-            if all(k.name in needed for k in kids) and len(kids) == len(parent.children):
-                chosen.append((inc.name, data[parent.start : parent.end], parent.start))
-                continue
-            first = data[parent.start : _line_end(data, parent.start + 1)]
-            last_ls = _line_start(data, parent.end - 1)
-            inner = b"".join(data[k.start : k.end] for k in kids if k.name in needed)
-            chosen.append((inc.name, first + inner + data[last_ls : parent.end], parent.start))
-            continue
-        chosen.append((inc.name, data[inc.start : inc.end], inc.start))
-    for q in extra_quoted:
-        if q not in [c[0] for c in chosen]:
-            chosen.append((q, b"#include " + q.encode() + b"\n", -1))
-    # style(9): <sys/...> first, then other <...>, then "..."; quoted ones sorted.
-    chosen.sort(key=lambda c: (_include_group(c[0]),
-                               c[0] if _include_group(c[0]) == 2 else "",
-                               c[2] if c[2] >= 0 else 1 << 60))
-    out = b""
-    prev = None
-    for spelled, text, start in chosen:
-        if prev is not None:
-            pspelled, pstart = prev
-            if _include_group(spelled) != _include_group(pspelled):
-                out += b"\n"
-            elif start >= 0 and pstart >= 0 and _has_blank_line(
-                    _gap_after_line(data, pstart, start)):
-                out += b"\n"
-        out += text
-        prev = (spelled, start)
-    return out
-
-
-def _gap_after_line(data: bytes, a: int, b: int) -> bytes:
-    return data[_line_end(data, a + 1) : b]
-
-
-def _header_defines(tree: Tree, path: str) -> set[str]:
-    cf = tree.view(path, CFile)
-    if cf is None:
-        return set()
-    # A forward declaration (`struct vmctx;`) provides nothing.
-    return {n for it in cf.items for n in it.names if n
-            and not (it.kind in ("struct", "union", "enum") and not it.is_definition)}
-
-
-def _resolve_include(tree: Tree, spelled: str) -> str | None:
-    name = spelled[1:-1]
-    for d in ([BHYVE] if spelled.startswith('"') else []) + [VMMAPI_DIR, BHYVE]:
-        p = f"{d}/{name}"
-        if tree.exists(p):
-            return p
-    return None
-
-
-def lossless_includes(tree: Tree, cf: CFile, names: set[str]) -> list[str]:
-    """Which of cf's includes declare `names`: tree headers by their items, others by name.
-
-    When some name is declared nowhere known, the system includes nothing is
-    known about are kept too, rather than break the build.
-    """
-    names = names | {n.split(" ")[-1] for n in names}
-    local = {n for it in cf.items for n in _item_names(cf, it)}
-    out = []
-    attributed: set[str] = set(local)
-    unknown = []
-    for inc in cf.includes():
-        path = _resolve_include(tree, inc.name)
-        if path is not None:
-            provided = _header_defines(tree, path)
-        else:
-            provided = {n for n, h in SYSTEM_HOMES.items() if f"<{h}>" == inc.name}
-            if not provided and inc.name != "<sys/cdefs.h>":
-                unknown.append(inc.name)
-        attributed |= provided
-        if names & provided and inc.name not in out:
-            out.append(inc.name)
-    if names - attributed - _C_WORDS:
-        out += [u for u in unknown if u not in out]
-    return out
-
-
-_C_WORDS = frozenset("NULL sizeof int char void long short unsigned signed struct union enum "
-                     "const static return if else while for do switch case default break "
-                     "continue goto extern volatile".split())
-
-
-# ----- closure --------------------------------------------------------------------------
-
-
-def _item_names(cf: CFile, it: Item) -> set[str]:
-    names = set(it.names)
-    if it.kind in ("struct", "union", "enum") and it.name:
-        names.add(f"{it.kind} {it.name}")
-    if it.kind == "declaration" and it.node is not None:
-        t = it.node.child_by_field_name("type")
-        if t is not None and t.type in ("struct_specifier", "union_specifier",
-                                        "enum_specifier") and t.child_by_field_name("body"):
-            tag = t.child_by_field_name("name")
-            if tag is not None:
-                names.add(f"{t.type.split('_')[0]} {cf.data[tag.start_byte:tag.end_byte].decode()}")
-    return names
-
-
-def _item_uses(cf: CFile, it: Item) -> set[str]:
-    out = set()
-    if it.node is not None and any(n.type in ("true", "false") for n in walk(it.node)):
-        out.add("false")  # <stdbool.h>, though tree-sitter has no identifier for it
-    for i in cf.identifiers:
-        if it.start <= i.start < it.end:
-            if i.kind == "tag":
-                out.add(f"struct {i.name}")
-                out.add(f"union {i.name}")
-                out.add(f"enum {i.name}")
-            elif i.kind != "field":
-                out.add(i.name)
-    return out - _item_names(cf, it) if it.kind != "function" else out - {it.name}
-
-
-@dataclass
-class Moves:
-    move: list[Item]          # items of the (virtual) file that go to ipc.c
-    share: list[Item]         # macros/types both sides use: to snapshot.h
-    includes: list[str]       # spelled includes the moved code needs
-    how: str                  # "semantic" or "lossless"
-
-
-def lossless_closure(cf: CFile, requested: set[str]) -> tuple[set[int], set[int]]:
-    """Indexes of top-level items moving with `requested`, and those shared."""
-    top = [it for it in cf.items if it.parent is None and it.kind not in (
-        "include", "comment", "conditional", "other", "directive")]
-    defs: dict[str, Item] = {}
-    for it in top:
-        for n in _item_names(cf, it):
-            defs.setdefault(n, it)
-    uses = {it.index: _item_uses(cf, it) for it in top}
-
-    def movable(it: Item) -> bool:
-        if it.kind == "function":
-            return it.storage == "static" or any(n in requested for n in it.names)
-        if it.kind == "declaration" and it.is_definition:
-            return True  # a global only the moved code uses goes with it
-        return it.kind in ("define", "struct", "union", "enum", "typedef", "declaration")
-
-    shared: set[int] = set()
-    while True:
-        moving = {defs[n].index for n in requested if n in defs}
-        todo = list(moving)
-        while todo:
-            cur = todo.pop()
-            for n in uses[cur]:
-                d = defs.get(n)
-                if d is not None and d.index not in moving and d.index not in shared and movable(d):
-                    moving.add(d.index)
-                    todo.append(d.index)
-        staying_uses = set()
-        for it in top:
-            # A macro nothing uses any more (the path change's) holds nothing back.
-            dead = it.kind == "define" and not _uses_outside_define(cf, it.name)
-            if it.index not in moving and not dead:
-                staying_uses |= uses[it.index]
-        new = {i for i in moving if not set(cf.items[i].names) & requested
-               and _item_names(cf, cf.items[i]) & staying_uses}
-        if new <= shared:
-            break
-        shared |= new
-    return moving - shared, shared
-
-
-def semantic_closure(tree: Tree, vcf: CFile, requested: list[str]):
-    """dependency_closure() over the file as it would be after the split, or None."""
-    try:
-        from refactor.c.closure import dependency_closure
-        from refactor.c.semantic import parse_configs
-
-        units = parse_configs(vcf.data, SNAPSHOT_CONFIGS, [VMMAPI_DIR], path=SNAPSHOT_C,
-                              reader=tree.read)
-        if not any(u.ok for u in units):
-            return None
-        c = dependency_closure(units, requested)
-    except Exception:  # noqa: BLE001 - the lossless closure stands in
-        return None
-    # A global that only the moved code uses (checkpoint_info) goes along too,
-    # even though it is not static.
-    variables = {n for it in vcf.items if it.parent is None and it.kind == "declaration"
-                 and it.is_definition for n in it.names}
-    staying = [it for it in vcf.items if it.kind == "function" and it.name not in c.move]
-    extra = [n for n in c.external if n in variables and not any(
-        _uses(vcf, n, it.start, it.end) for it in staying)]
-    if extra:
-        try:
-            c = dependency_closure(units, requested + extra)
-        except Exception:  # noqa: BLE001
-            return None
-    return c
 
 
 # ----- rule: ipc-extract ----------------------------------------------------------------
@@ -782,10 +396,10 @@ class _Extraction:
         statics = {n for it in cf.items if it.kind == "declaration" and it.storage == "static"
                    and it.is_definition and it.parent is None for n in it.names}
         used = set()
-        for f in _functions(cf):
+        for f in functions(cf):
             if f.index in socket_fns:
                 continue
-            used |= {i.name for i in cf.identifiers if f.start <= i.start < f.end}
+            used |= {i.name for i in idents_between(cf, f.start, f.end)}
         return statics & used
 
     def plan(self) -> Outcome:
@@ -795,7 +409,7 @@ class _Extraction:
             return Conflict(f"cannot split {code.init.name}(): {split}")
         pedits = path_edits(cf, code)
         # The file as it will be: vm_checkpoint() exported, init split, path fixed.
-        init_ipc = _splice(data, code.init.lead_start, code.init.end,
+        init_ipc = splice(data, code.init.lead_start, code.init.end,
                            split.ipc_edits + [e for e in pedits
                                               if code.init.start <= e[0] < code.init.end])
         vedits = [e for e in pedits if not code.init.start <= e[0] < code.init.end]
@@ -807,65 +421,35 @@ class _Extraction:
                 s = next(c for c in f.node.children if c.type == "storage_class_specifier")
                 nxt = s.next_sibling
                 vedits.append((s.start_byte, nxt.start_byte if nxt else s.end_byte, b""))
-        virtual = _splice(data, 0, len(data), vedits)
+        virtual = splice(data, 0, len(data), vedits)
         vcf = CFile(virtual, SNAPSHOT_C)
         requested = [code.thread.name, *(h.name for h in code.handlers), "init_ipc"]
-        moves = self.closure(vcf, virtual, requested)
+        moves = self.closure(vcf, requested)
         if isinstance(moves, str):
             return Conflict(moves)
         return self.edits(vcf, moves, split, pedits)
 
-    def closure(self, vcf: CFile, virtual: bytes, requested: list[str]) -> Moves | str:
-        tops = {}
-        for it in vcf.items:
-            if it.parent is None:
-                for n in _item_names(vcf, it):
-                    tops.setdefault(n, it)
-        sem = semantic_closure(self.tree, vcf, requested)
-        if sem is not None:
-            move_names = set(sem.move)
-            share_names = set(sem.share)
-            how = "semantic"
-        else:
-            mv, sh = lossless_closure(vcf, set(requested))
-            move_names = {n for i in mv for n in _item_names(vcf, vcf.items[i])}
-            share_names = {n for i in sh for n in _item_names(vcf, vcf.items[i])}
-            how = "lossless"
-        move = sorted({tops[n].index for n in move_names if n in tops})
-        share = sorted({tops[n].index for n in share_names if n in tops} - set(move))
-        for i in share:
-            it = vcf.items[i]
+    def closure(self, vcf: CFile, requested: list[str]) -> Selection | str:
+        sel = select(self.tree, vcf, requested, SNAPSHOT_CONFIGS, INCLUDE_DIRS,
+                     all_system_when_unsure=False)
+        if isinstance(sel, str):
+            return sel
+        for it in sel.share:
             if it.kind in ("function",) or (it.kind == "declaration" and it.is_definition):
                 return (f"{it.name} is used both by the socket code and by the code that stays "
                         f"in {SNAPSHOT_C}; it would have to stop being static")
-        move_items = [vcf.items[i] for i in move]
-        if sem is not None:
-            includes = list(sem.includes)
-            if sem.unattributed:
-                # Names of no known header: keep the includes nothing is known
-                # about (<sys/nv.h> for nvlist_*), rather than break the build.
-                known = {f"<{h}>" for h in SYSTEM_HOMES.values()}
-                unknown = [i.name for i in self.cf.includes() if i.name.startswith("<")
-                           and i.name not in known and _resolve_include(self.tree, i.name)
-                           is None and i.name != "<sys/cdefs.h>"]
-                includes += [i for i in unknown if i not in includes]
-        else:
-            used: set[str] = set()
-            for it in move_items:
-                used |= _item_uses(vcf, it)
-            includes = lossless_includes(self.tree, vcf, used)
-        return Moves(move_items, [vcf.items[i] for i in share], includes, how)
+        return sel
 
-    def edits(self, vcf: CFile, moves: Moves, split: Split, pedits) -> Outcome:
-        cf, code, data = self.cf, self.code, self.cf.data
+    def edits(self, vcf: CFile, moves: Selection, split: Split, pedits) -> Outcome:
+        cf, code = self.cf, self.code
         vdata = vcf.data
-        moved_names = {n for it in moves.move for n in _item_names(vcf, it)}
+        moved_names = {n for it in moves.move for n in item_names(vcf, it)}
         # Original items that go: moved ones, shared ones (to snapshot.h), and the
         # macros that the path change left unused.
         orig_by_name = {}
         for it in cf.items:
             if it.parent is None:
-                for n in _item_names(cf, it):
+                for n in item_names(cf, it):
                     orig_by_name.setdefault((it.kind, n), it)
         gone: list[Item] = []
         for it in moves.move + moves.share:
@@ -876,30 +460,22 @@ class _Extraction:
             if o is not None and o not in gone:
                 gone.append(o)
         for name, it in cf.macros().items():
-            if it.parent is None and not _uses_outside_define(vcf, name) and it not in gone:
+            if it.parent is None and not macro_used(vcf, name) and it not in gone:
                 gone.append(it)
         gone.sort(key=lambda i: i.start)
-        snap_edits = [e for e in _delete_runs(cf, gone, SNAPSHOT_C, self.rule)
+        snap_edits = [e for e in delete_items(cf, gone, SNAPSHOT_C, self.rule)
                       if not (e.start <= code.init.start < e.end)]
         snap_edits.append(replace(SNAPSHOT_C, code.init.lead_start, code.init.end,
                                   split.snapshot_text, self.rule))
-        # ipc.c: license, cdefs, includes, moved items.
-        ipc = _license(data)
-        m = re.search(rb"^#include[ \t]*<sys/cdefs\.h>[^\n]*\n", data, re.M)
-        f = re.search(rb"^__FBSDID\([^\n]*\n", data, re.M)
-        if m or f:
-            ipc += b"\n" + (m.group(0) if m else b"") + (f.group(0) if f else b"")
+        # ipc.c: the move operation's new file (licence, cdefs, includes, moved items).
         extra = ['"ipc.h"']
-        shared_names = {n for it in moves.share for n in _item_names(vcf, it)}
+        shared_names = {n for it in moves.share for n in item_names(vcf, it)}
         used_by_moved = set()
         for it in moves.move:
-            used_by_moved |= _item_uses(vcf, it)
-        if used_by_moved & (shared_names | set(EXPORTED)) or any(
-                inc == '"snapshot.h"' for inc in moves.includes):
+            used_by_moved |= item_uses(vcf, it)
+        if used_by_moved & (shared_names | set(EXPORTED)) or '"snapshot.h"' in moves.includes:
             extra.append('"snapshot.h"')
-        includes = [i for i in moves.includes if i != "<sys/cdefs.h>"]
-        ipc += b"\n" + _include_block(cf, includes, extra)
-        ipc += _join_moved(vdata, moves.move)
+        ipc = new_file_text(cf, moves.includes, extra, join_items(vdata, moves.move))
         header = self.header_edits(vcf, moves, moved_names)
         if isinstance(header, str):
             return Conflict(header)
@@ -912,29 +488,26 @@ class _Extraction:
             reason += f"; shares {', '.join(it.name for it in moves.share)} through snapshot.h"
         return Edits(changes, reason)
 
-    def header_edits(self, vcf: CFile, moves: Moves, moved_names: set[str]):
+    def header_edits(self, vcf: CFile, moves: Selection, moved_names: set[str]):
         tree, code = self.tree, self.code
         h = tree.view(SNAPSHOT_H, CFile)
         if h is None:
             return f"{SNAPSHOT_H} does not exist"
         hdata = h.data
         moved_fns = [it.name for it in moves.move if it.kind == "function"]
-        protos = {it.name: it for it in h.items if it.kind == "declaration"
-                  and not it.is_definition and it.name in moved_fns + [code.init.name]}
-        edits: list[Edit] = []
-        init_proto = protos.get(code.init.name)
-        doomed = [it for name, it in protos.items() if name != code.init.name]
-        doomed.sort(key=lambda i: i.start)
-        edits += _delete_runs(h, doomed, SNAPSHOT_H, self.rule)
+        # The moved functions' prototypes go to ipc.h, init_ipc()'s last.
+        edits, ipc_protos = take_prototypes(h, SNAPSHOT_H, moved_fns, self.rule)
+        init_proto = next((it for it in reversed(h.items) if it.kind == "declaration"
+                           and not it.is_definition and it.name == code.init.name), None)
         if init_proto is not None:
             name_at = hdata.index(code.init.name.encode(), init_proto.start)
             line = hdata[init_proto.start : init_proto.end]
-            new = _proto_style(line, "void", "init_snapshot(void)")
+            new = proto_style(line, "void", "init_snapshot(void)")
             edits.append(replace(SNAPSHOT_H, init_proto.start, init_proto.end, new, self.rule))
-            ipc_init = hdata[init_proto.start : name_at] + b"init_ipc" + hdata[
+            ipc_protos += hdata[init_proto.start : name_at] + b"init_ipc" + hdata[
                 name_at + len(code.init.name) : init_proto.end]
         else:
-            ipc_init = b"int init_ipc(struct vmctx *ctx);\n"
+            ipc_protos += b"int init_ipc(struct vmctx *ctx);\n"
             last = [it for it in h.items if it.kind == "declaration" and not it.is_definition]
             if not last:
                 return f"{SNAPSHOT_H} declares no functions; cannot place init_snapshot()"
@@ -942,86 +515,18 @@ class _Extraction:
                                 self.rule))
         # Shared macros and types: verbatim into snapshot.h, after its includes.
         if moves.share:
-            text = b"".join(self.cf_text_of(vcf, it) for it in moves.share)
-            anchor = _header_anchor(h)
-            if anchor is None:
-                return f"{SNAPSHOT_H} has no include guard to put {moves.share[0].name} in"
-            edits.append(insert(SNAPSHOT_H, anchor, text + b"\n", self.rule))
-        ipc_protos = b"".join(hdata[protos[n].lead_start : protos[n].end]
-                              for n in moved_fns if n in protos) + ipc_init
-        return edits, _ipc_header(h, ipc_protos)
-
-    @staticmethod
-    def cf_text_of(vcf: CFile, it: Item) -> bytes:
-        return vcf.data[it.lead_start : it.end]
-
-
-def _join_moved(vdata: bytes, items: list[Item]) -> bytes:
-    """The moved items in order: items that were on consecutive lines stay so."""
-    out = b""
-    prev = None
-    for it in items:
-        if prev is None or _has_blank_line(vdata[prev.end : it.lead_start]):
-            out += b"\n"
-        out += vdata[it.lead_start : it.end]
-        prev = it
-    return out
-
-
-def _license(data: bytes) -> bytes:
-    m = re.match(rb"/\*.*?\*/[ \t]*\r?\n", data, re.S)
-    return m.group(0) if m else b""
-
-
-def _proto_style(line: bytes, rtype: str, rest: str) -> bytes:
-    """A prototype in the style of `line`: tab or space between type and name."""
-    m = re.match(rb"\s*(?:extern\s+)?[\w\s]*?\w(\s+)\**\w+\s*\(", line)
-    sep = m.group(1) if m else b" "
-    return rtype.encode() + sep + rest.encode() + b";\n"
-
-
-def _header_anchor(h: CFile) -> int | None:
-    """Where new macros go in a header: before the first item after the guard and includes."""
-    guard = next((it for it in h.items if it.kind == "conditional" and it.parent is None), None)
-    if guard is None:
-        return None
-    for it in guard.children:
-        guard_define = it.kind == "define" and not it.node.child_by_field_name("value")
-        if it.kind in ("include", "comment") or guard_define:
-            continue
-        return it.lead_start
-    return None
-
-
-def _ipc_header(h: CFile, protos: bytes) -> bytes:
-    """ipc.h: snapshot.h's license and guard style, forward declarations, prototypes."""
-    data = h.data
-    guard = next((it for it in h.items if it.kind == "conditional" and it.parent is None), None)
-    out = _license(data)
-    if guard is None:
-        g_if, g_def, g_end = b"#ifndef _IPC_H_\n", b"#define\t_IPC_H_\n", b"#endif\n"
-    else:
-        gtext = data[guard.start : guard.end]
-        lines = gtext.splitlines(keepends=True)
-        g_if, g_def, g_end = lines[0], lines[1], lines[-1]
-        name = re.search(rb"(\w+)\s*$", g_if.rstrip()).group(1)
-        new = name.replace(b"SNAPSHOT", b"IPC") if b"SNAPSHOT" in name else b"_IPC_H_"
-        g_if, g_def, g_end = (x.replace(name, new) for x in (g_if, g_def, g_end))
-        if not g_end.endswith(b"\n"):
-            g_end += b"\n"
-    fwd = b""
-    for it in h.items:
-        if it.kind == "struct" and not it.is_definition and it.name:
-            if re.search(rb"struct\s+%s\b" % it.name.encode(), protos):
-                fwd += data[it.start : it.end]
-    body = (fwd + b"\n" if fwd else b"") + protos
-    return out + b"\n" + g_if + g_def + b"\n" + body + b"\n" + g_end
+            text = b"".join(vcf.data[it.lead_start : it.end] for it in moves.share)
+            add = add_definitions(h, SNAPSHOT_H, text, moves.share[0].name, self.rule)
+            if isinstance(add, str):
+                return add
+            edits.append(add)
+        return edits, new_header(h, IPC_H, ipc_protos)
 
 
 # ----- rule: vm-checkpoint-export -------------------------------------------------------
 
 
-class VmCheckpointExport(Rule):
+class VmCheckpointExport(Preset, Export):
     """Make vm_checkpoint() non-static and declare it in snapshot.h.
 
     The socket code that moves to ipc.c calls vm_checkpoint(), which stays in
@@ -1044,84 +549,18 @@ class VmCheckpointExport(Rule):
     id = "vm-checkpoint-export"
     summary = "make vm_checkpoint() non-static and declare it in snapshot.h"
     files = (SNAPSHOT_C, SNAPSHOT_H)
-    requires = ()
 
-    def plan(self, tree: Tree) -> Outcome:
-        cf = tree.view(SNAPSHOT_C, CFile)
-        h = tree.view(SNAPSHOT_H, CFile)
-        if cf is None or h is None:
-            return Conflict(f"{SNAPSHOT_C if cf is None else SNAPSHOT_H} does not exist")
+    def __init__(self) -> None:
+        super().__init__(ExportOptions("vm_checkpoint", SNAPSHOT_C, SNAPSHOT_H), id=self.id)
+        self.summary = type(self).summary
+
+    def not_applicable(self, tree: Tree, cf: CFile) -> Outcome | None:
         fn = cf.function("vm_checkpoint")
-        if fn is None:
-            return NotApplicable(f"{SNAPSHOT_C} no longer defines vm_checkpoint()")
-        if fn.storage == "static" and cf.idents("IPC_COMMAND"):
+        if fn is not None and fn.storage == "static" and cf.idents("IPC_COMMAND"):
             return NotApplicable(
                 f"{SNAPSHOT_C} registers its checkpoint command with IPC_COMMAND(), as upstream "
                 "does now, so vm_checkpoint() is called only there and stays static")
-        changes: list[Edit] = []
-        for it in [fn, *(d for d in cf.items_named("vm_checkpoint", "declaration"))]:
-            if it.storage != "static" or it.node is None:
-                continue
-            s = next(c for c in it.node.children if c.type == "storage_class_specifier"
-                     and cf.data[c.start_byte : c.end_byte] == b"static")
-            nxt = s.next_sibling
-            changes.append(replace(SNAPSHOT_C, s.start_byte,
-                                   nxt.start_byte if nxt is not None else s.end_byte, b"",
-                                   self.id))
-        declared = [d for d in h.items_named("vm_checkpoint", "declaration")]
-        if not declared:
-            protos = [it for it in h.items if it.kind == "declaration" and not it.is_definition
-                      and it.node is not None and _is_fn_decl(it)]
-            if not protos:
-                return Conflict(f"{SNAPSHOT_H} declares no functions; no place for "
-                                "vm_checkpoint()'s prototype")
-            last = protos[-1]
-            text = _prototype_from(cf, fn, h.data[last.start : last.end])
-            changes.append(insert(SNAPSHOT_H, last.end, text, self.id))
-        if not changes:
-            return AlreadyApplied("vm_checkpoint() is not static and snapshot.h declares it")
-        return Edits(changes, "exports vm_checkpoint() through snapshot.h")
-
-
-def _is_fn_decl(it: Item) -> bool:
-    return any(n.type == "function_declarator" for n in walk(it.node))
-
-
-def _prototype_from(cf: CFile, fn: Item, style_line: bytes) -> bytes:
-    data = cf.data
-    node = fn.node
-    decl = node.child_by_field_name("declarator")
-    t = node.child_by_field_name("type")
-    rtype = data[t.start_byte : t.end_byte]
-    # Qualifiers between storage and type (const ...) are kept; storage is not.
-    quals = b" ".join(data[c.start_byte : c.end_byte] for c in node.children
-                      if c.type == "type_qualifier")
-    if quals:
-        rtype = quals + b" " + rtype
-    declarator = b" ".join(data[decl.start_byte : decl.end_byte].split())
-    declarator = declarator.replace(b"( ", b"(").replace(b" )", b")")
-    m = re.match(rb"\s*[\w\s]*?\w(\s+)\**\w+\s*\(", style_line)
-    sep = m.group(1) if m else b" "
-    line = rtype + sep + declarator + b";"
-    return _wrap(line) + b"\n"
-
-
-def _wrap(line: bytes, width: int = 80) -> bytes:
-    """style(9): break after a comma, continue with four spaces."""
-    def cols(s: bytes) -> int:
-        return len(s.expandtabs(8))
-    if cols(line) <= width:
-        return line
-    out, cur = [], b""
-    for part in re.split(rb"(?<=,) ", line):
-        cand = cur + (b" " if cur else b"") + part
-        if cur and cols(cand) > width:
-            out.append(cur)
-            cur = b"    " + part
-        else:
-            cur = cand
-    out.append(cur)
-    return b"\n".join(out)
+        return None
 
 
 # ----- rule: bhyverun-init-ipc ----------------------------------------------------------
@@ -1167,7 +606,7 @@ class BhyverunInitIpc(Rule):
                 return kept
         for use in old:
             node = cf.tree.root_node.descendant_for_byte_range(use.start, use.end)
-            stmt = _statement_of(node)
+            stmt = statement_of(node)
             if stmt is None:
                 return Conflict(f"init_checkpoint_thread at line {cf.line_of(use.start)} of "
                                 f"{BHYVERUN_C} is not in a function body")
@@ -1176,14 +615,14 @@ class BhyverunInitIpc(Rule):
                 # Above the statement's own comment, if it has one.
                 top = stmt
                 prev = stmt.prev_sibling
-                while prev is not None and prev.type == "comment" and not _has_blank_line(
+                while prev is not None and prev.type == "comment" and not has_blank_line(
                         data[prev.end_byte : top.start_byte], False):
                     top = prev
                     prev = prev.prev_sibling
-                at = _line_start(data, top.start_byte)
+                at = line_start(data, top.start_byte)
                 indent = data[at : top.start_byte]
                 changes.append(insert(BHYVERUN_C, at, indent + b"init_snapshot();\n\n", self.id))
-        inc = self.include_edit(cf)
+        inc = add_include(cf, BHYVERUN_C, '"ipc.h"', self.id, near='"snapshot.h"')
         if isinstance(inc, str):
             return Conflict(inc)
         if inc is not None:
@@ -1204,7 +643,7 @@ class BhyverunInitIpc(Rule):
         ipc = tree.view(IPC_C, CFile)
         if ipc is None:
             return None  # ipc-extract writes ipc.c, with init_ipc(), in this step
-        names = {f.name for f in _functions(ipc)}
+        names = {f.name for f in functions(ipc)}
         if "init_ipc" in names:
             return None
         starter = ("starts its socket with init_ipc_thread()" if "init_ipc_thread" in names
@@ -1218,20 +657,6 @@ class BhyverunInitIpc(Rule):
             f"{BHYVERUN_C} calls init_checkpoint_thread(), but {SNAPSHOT_C} defines no "
             f"init_checkpoint_thread() and upstream's {IPC_C} {starter}: that call needs a "
             "person, since this recipe's init_ipc() does not exist in this tree")
-
-    def include_edit(self, cf: CFile) -> Edit | None | str:
-        incs = cf.includes()
-        if any(i.name == '"ipc.h"' for i in incs):
-            return None
-        snap = next((i for i in incs if i.name == '"snapshot.h"'), None)
-        if snap is None:
-            return f'{BHYVERUN_C} does not include "snapshot.h"; cannot place "ipc.h" next to it'
-        sibs = [i for i in incs if i.parent is snap.parent and i.name.startswith('"')]
-        after = [i for i in sibs if i.name > '"ipc.h"']
-        text = b'#include "ipc.h"\n'
-        if after:
-            return insert(BHYVERUN_C, after[0].lead_start, text, self.id)
-        return insert(BHYVERUN_C, sibs[-1].end, text, self.id)
 
 
 # ----- rule: ipc-drop-mkdir -------------------------------------------------------------
@@ -1265,18 +690,18 @@ class IpcDropMkdir(Rule):
         if cf is None:
             return NotApplicable(f"{IPC_C} does not exist, so the socket set-up was not moved "
                                  "there (ipc-extract)")
-        inits = [f for f in _functions(cf) if "socket" in _callees(cf, f)]
+        inits = [f for f in functions(cf) if "socket" in set(callee_names(cf, f.node))]
         if not inits:
             return AlreadyApplied(f"{IPC_C} has no socket set-up that could call mkdir()")
-        fns = {f.name: f for f in _functions(cf)}
+        fns = {f.name: f for f in functions(cf)}
         spans: list[tuple[int, int, bytes]] = []
         helpers: list[Item] = []
         for init in inits:
-            for name, call in _calls(cf, init.node):
+            for name, call in named_calls(cf, init.node):
                 helper = fns.get(name)
                 if name == "mkdir" or (helper is not None and helper.storage == "static"
-                                       and "mkdir" in _callees(cf, helper)):
-                    span = _statement_and_check(cf, call)
+                                       and "mkdir" in set(callee_names(cf, helper.node))):
+                    span = statement_and_check(cf, call)
                     if span is None:
                         return Conflict(f"mkdir() at line {cf.line_of(call.start_byte)} of "
                                         f"{IPC_C} is not a statement of its own")
@@ -1286,48 +711,8 @@ class IpcDropMkdir(Rule):
         if not spans:
             return AlreadyApplied(f"the socket set-up in {IPC_C} calls no mkdir()")
         changes: list[Edit] = [replace(IPC_C, s, e, t, self.id) for s, e, t in spans]
-        cut = [(s, e) for s, e, _ in spans]
-
-        def live(name: str, also_gone: list[Item]) -> bool:
-            for i in cf.idents(name):
-                if i.kind not in ("ordinary", "macro"):
-                    continue
-                if any(s <= i.start < e for s, e in cut):
-                    continue
-                if any(g.start <= i.start < g.end for g in also_gone):
-                    continue
-                return True
-            return False
-
-        gone: list[Item] = []
-        for h in helpers:
-            others = [i for i in cf.idents(h.name) if not (h.start <= i.start < h.end)
-                      and not any(s <= i.start < e for s, e in cut)
-                      and not any(d.start <= i.start < d.end
-                                  for d in cf.items_named(h.name, "declaration"))]
-            if not others:
-                gone.append(h)
-                gone += cf.items_named(h.name, "declaration")
-        for name, it in cf.macros().items():
-            if any(_uses(cf, name, g.start, g.end) for g in gone) and not live(name, gone):
-                gone.append(it)
-        stat = self.stale_include(cf, cut, gone)
-        if stat is not None:
-            gone.append(stat)
-        gone.sort(key=lambda i: i.start)
-        changes += _delete_runs(cf, gone, IPC_C, self.id)
+        gone = left_unused(cf, [(s, e) for s, e, _ in spans], helpers)
+        changes += delete_items(cf, gone, IPC_C, self.id)
         names = ", ".join(h.name + "()" for h in helpers if h in gone)
         reason = "drops mkdir() from the socket set-up" + (f" and removes {names}" if names else "")
         return Edits(changes, reason)
-
-    @staticmethod
-    def stale_include(cf: CFile, cut, gone: list[Item]) -> Item | None:
-        inc = next((i for i in cf.includes() if i.name == "<sys/stat.h>"), None)
-        if inc is None or inc.parent is not None:
-            return None
-        homed = {n for n, h in SYSTEM_HOMES.items() if h == "sys/stat.h"}
-        for i in cf.identifiers:
-            if i.name in homed and not any(s <= i.start < e for s, e in cut) and not any(
-                    g.start <= i.start < g.end for g in gone):
-                return None
-        return inc

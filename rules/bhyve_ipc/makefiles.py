@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 
 from refactor.formats.makefile import Assignment, BsdMakefile
+from refactor.ops.move import srcs_next_to
 from refactor.rule import AlreadyApplied, Conflict, Edits, Outcome, Rule
 from refactor.tree import Tree
 
@@ -51,10 +52,14 @@ class BhyveMakefileIpcC(Rule):
                 f"snapshot.c is in no SRCS list of {BHYVE_MAKEFILE}, so there is no "
                 "save/restore build to add ipc.c to"
             )
-        target = next((a for a in holders if _under_snapshot(a)), holders[0])
-        edit = mk.insert_word(target, "ipc.c", rule=self.id)
-        where = f"under .if {SNAPSHOT_CONDITION}" if _under_snapshot(target) else "unconditionally"
-        return Edits([edit], f"adds ipc.c next to snapshot.c ({where})")
+        # The move operation's placement: the SRCS list that holds snapshot.c.
+        edits = srcs_next_to(tree, "usr.sbin/bhyve/snapshot.c", "usr.sbin/bhyve/ipc.c", self.id,
+                             prefer=SNAPSHOT_CONDITION)
+        if isinstance(edits, str):
+            return Conflict(edits)
+        where = f"under .if {SNAPSHOT_CONDITION}" if any(_under_snapshot(a) for a in holders) \
+            else "unconditionally"
+        return Edits(edits, f"adds ipc.c next to snapshot.c ({where})")
 
 
 def _under_snapshot(a: Assignment) -> bool:

@@ -2,26 +2,36 @@
 
 bhyvectl(8) and bhyve(8) stop exchanging a bare `struct checkpoint_op`; a
 `struct ipc_message` (an `enum ipc_opcode` plus a union of message-specific
-structures) takes its place.  The module also holds the small C editing helpers
-that step 4 (dgram.py) uses too.
+structures) takes its place.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import tree_sitter
-
 from refactor.c.lossless import CFile, Item
-from refactor.c.nodes import calls, walk
+from refactor.c.nodes import (
+    Node,
+    calls,
+    declarator_ident,
+    defined_tag,
+    fn_body,
+    function_declarator,
+    is_pointer,
+    local_declarations,
+    param_name,
+    params,
+    struct_type,
+    uses,
+    walk,
+)
 from refactor.c.nodes import node_text as text
+from refactor.c.rename import rename_by_kind
+from refactor.c.spans import delete_lines, inside
+from refactor.c.statements import append_argument, delete_declarator
 from refactor.edits import Edit, insert, replace
-from refactor.formats.lines import tab_column
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
 from refactor.tree import Tree
-
-Node = tree_sitter.Node
 
 VMMAPI_H = "lib/libvmmapi/vmmapi.h"
 IPC_C = "usr.sbin/bhyve/ipc.c"
@@ -39,174 +49,12 @@ OP_STRUCT, MSG_STRUCT = "checkpoint_op", "ipc_message"
 MSG_VAR = "imsg"
 
 
-# ----- C editing helpers (shared with dgram.py) -------------------------------------
+# ----- helpers ------------------------------------------------------------------------
 
 
 def template(name: str) -> str:
     """A template of new code: only what the review adds comes from one."""
     return (TEMPLATES / name).read_text(encoding="latin-1")
-
-
-def cfile(tree: Tree, path: str) -> CFile | None:
-    return tree.view(path, CFile)
-
-
-def inside(pos: int, spans) -> bool:
-    return any(lo <= pos < hi for lo, hi in spans)
-
-
-def declarator_ident(node: Node | None) -> Node | None:
-    """The identifier a declarator names, through pointers, arrays and initialisers."""
-    while node is not None and node.type not in ("identifier", "field_identifier"):
-        node = node.child_by_field_name("declarator")
-    return node
-
-
-def is_pointer(node: Node | None) -> bool:
-    while node is not None and node.type == "init_declarator":
-        node = node.child_by_field_name("declarator")
-    return node is not None and node.type == "pointer_declarator"
-
-
-def function_declarator(fn: Item) -> Node | None:
-    d = fn.node.child_by_field_name("declarator") if fn.node is not None else None
-    while d is not None and d.type != "function_declarator":
-        d = d.child_by_field_name("declarator")
-    return d
-
-
-def params(fn: Item) -> list[Node]:
-    d = function_declarator(fn)
-    plist = d.child_by_field_name("parameters") if d is not None else None
-    return [] if plist is None else [
-        p for p in plist.named_children if p.type == "parameter_declaration"]
-
-
-def param_name(cf: CFile, p: Node) -> str:
-    ident = declarator_ident(p.child_by_field_name("declarator"))
-    return text(cf, ident) if ident is not None else ""
-
-
-def struct_type(cf: CFile, decl: Node) -> str | None:
-    """The tag of `struct TAG` when that is a declaration's type."""
-    t = decl.child_by_field_name("type")
-    if t is None or t.type != "struct_specifier":
-        return None
-    name = t.child_by_field_name("name")
-    return text(cf, name) if name is not None else None
-
-
-def fn_body(fn: Item) -> Node | None:
-    return fn.node.child_by_field_name("body") if fn.node is not None else None
-
-
-def local_declarations(cf: CFile, fn: Item) -> dict[str, Node]:
-    """name -> declaration node, for the declarations at the top level of a function body."""
-    out: dict[str, Node] = {}
-    b = fn_body(fn)
-    for st in b.named_children if b is not None else ():
-        if st.type == "declaration":
-            for d in st.children_by_field_name("declarator"):
-                ident = declarator_ident(d)
-                if ident is not None:
-                    out[text(cf, ident)] = st
-    return out
-
-
-def uses(cf: CFile, node: Node, name: str) -> list[Node]:
-    """Identifiers (variables and functions) named `name` under node."""
-    return [n for n in walk(node) if n.type == "identifier" and text(cf, n) == name]
-
-
-def whole_lines(data: bytes, start: int, end: int) -> tuple[int, int]:
-    """[start, end) grown to whole lines when nothing else shares those lines."""
-    lo = data.rfind(b"\n", 0, start) + 1
-    if end > start and data[end - 1 : end] == b"\n":
-        hi = end  # the span ends with its own line break
-    else:
-        nl = data.find(b"\n", end)
-        hi = len(data) if nl < 0 else nl + 1
-    if data[lo:start].strip() or data[end:hi].strip():
-        return start, end
-    return lo, hi
-
-
-def trailing_comment_end(data: bytes, end: int) -> int:
-    """End of a `/* ... */` comment that follows `end` on the same line, else end."""
-    m = re.match(rb"[ \t]*/\*.*?\*/", data[end : data.find(b"\n", end) % (len(data) + 1)])
-    return end + m.end() if m else end
-
-
-def delete_lines(cf: CFile, path: str, node: Node, rule: str) -> Edit:
-    end = trailing_comment_end(cf.data, node.end_byte)
-    lo, hi = whole_lines(cf.data, node.start_byte, end)
-    return replace(path, lo, hi, b"", rule)
-
-
-def delete_declarator(cf: CFile, path: str, decl: Node, name: str, rule: str) -> Edit | None:
-    """Drop one name from a declaration (`size_t len, n;` -> `size_t n;`), or the whole line."""
-    ds = decl.children_by_field_name("declarator")
-    idx = next((i for i, d in enumerate(ds)
-                if declarator_ident(d) is not None and text(cf, declarator_ident(d)) == name),
-               None)
-    if idx is None:
-        return None
-    if len(ds) == 1:
-        return delete_lines(cf, path, decl, rule)
-    if idx + 1 < len(ds):  # "len, " up to the next declarator
-        return replace(path, ds[idx].start_byte, ds[idx + 1].start_byte, b"", rule)
-    return replace(path, ds[idx - 1].end_byte, ds[idx].end_byte, b"", rule)
-
-
-def rename_idents(cf: CFile, path: str, renames: dict[tuple[str, str], str], rule: str,
-                  within: tuple[int, int] | None = None, skip=()) -> list[Edit]:
-    """Edits renaming identifiers by (name, kind), in every #if branch."""
-    out = []
-    for ident in cf.identifiers:
-        new = renames.get((ident.name, ident.kind))
-        if new is None or new == ident.name:
-            continue
-        if within is not None and not within[0] <= ident.start < within[1]:
-            continue
-        if inside(ident.start, skip):
-            continue
-        out.append(replace(path, ident.start, ident.end, new, rule))
-    return out
-
-
-def column(data: bytes, pos: int) -> int:
-    """Display column of `pos`, with 8-column tabs."""
-    return tab_column(data[data.rfind(b"\n", 0, pos) + 1 : pos].decode("latin-1"))
-
-
-def indent_of(data: bytes, pos: int) -> str:
-    lo = data.rfind(b"\n", 0, pos) + 1
-    hi = lo
-    while hi < len(data) and data[hi] in (9, 32):
-        hi += 1
-    return data[lo:hi].decode("latin-1")
-
-
-def defined_tag(cf: CFile | None, name: str, kind: str) -> Item | None:
-    """The definition (with a body) of a struct, union or enum tag."""
-    if cf is None:
-        return None
-    return next((it for it in cf.items_named(name, kind) if it.is_definition), None)
-
-
-def append_argument(cf: CFile, path: str, call: Node, arg: str, rule: str,
-                    shift: int = 0) -> Edit:
-    """Add a last argument to a call, breaking the line style(9)-wise past 80 columns.
-
-    `shift` is how many columns other edits add earlier on the same line.
-    """
-    args = call.child_by_field_name("arguments")
-    close = args.end_byte - 1
-    line_end = cf.data.find(b"\n", close)
-    rest = len(cf.data[close : line_end if line_end >= 0 else len(cf.data)].rstrip())
-    if column(cf.data, close) + shift + len(", " + arg) + rest > 80:
-        return insert(path, close, f",\n{indent_of(cf.data, call.start_byte)}    {arg}", rule)
-    return insert(path, close, f", {arg}", rule)
 
 
 # ----- struct checkpoint_op values become struct ipc_message ---------------------------
@@ -261,14 +109,14 @@ def retype_messages(cf: CFile, path: str, fn: Item, rule: str,
 
 
 def enum_renames(cf: CFile, path: str, rule: str, within=None, skip=()) -> list[Edit]:
-    return rename_idents(cf, path, {(OLD_ENUM, "tag"): NEW_ENUM}, rule, within, skip)
+    return rename_by_kind(cf, path, {(OLD_ENUM, "tag"): NEW_ENUM}, rule, within, skip)
 
 
 def message_types(tree: Tree) -> dict[str, str]:
     """Which of the message types exist, and in which header: name -> path."""
     found: dict[str, str] = {}
     for path in (VMMAPI_H, IPC_H):
-        cf = cfile(tree, path)
+        cf = tree.view(path, CFile)
         for name, kind in ((OLD_ENUM, "enum"), (NEW_ENUM, "enum"), (OP_STRUCT, "struct"),
                            (MSG_STRUCT, "struct")):
             if defined_tag(cf, name, kind) is not None:
@@ -324,7 +172,7 @@ class VmmapiIpcMessage(Rule):
     files = (VMMAPI_H, IPC_H, SNAPSHOT_H, SNAPSHOT_C, BHYVERUN_C)
 
     def plan(self, tree: Tree) -> Outcome:
-        vm = cfile(tree, VMMAPI_H)
+        vm = tree.view(VMMAPI_H, CFile)
         if vm is None:
             return Conflict(f"{VMMAPI_H} does not exist")
         types = message_types(tree)
@@ -341,7 +189,7 @@ class VmmapiIpcMessage(Rule):
         op = defined_tag(vm, OP_STRUCT, "struct")
         edits = enum_renames(vm, VMMAPI_H, self.id)
         for path in (IPC_H, SNAPSHOT_H, SNAPSHOT_C, BHYVERUN_C):
-            cf = cfile(tree, path)
+            cf = tree.view(path, CFile)
             if cf is not None:
                 edits += enum_renames(cf, path, self.id)
         note = ""
@@ -349,7 +197,7 @@ class VmmapiIpcMessage(Rule):
                       and text(vm, declarator_ident(n.child_by_field_name("declarator"))
                                or n) == "op"), None)
         if field is not None:
-            edits.append(delete_lines(vm, VMMAPI_H, field, self.id))
+            edits.append(delete_lines(vm, VMMAPI_H, field.start_byte, field.end_byte, self.id))
             note = f"; struct {OP_STRUCT} loses its op member, now ipc_message.code"
         edits.append(insert(VMMAPI_H, op.end, "\n" + template("messages_ipc_message.h"),
                             self.id))
@@ -419,12 +267,12 @@ class IpcRename(Rule):
     requires = ("ipc-extract",)
 
     def plan(self, tree: Tree) -> Outcome:
-        ipc = cfile(tree, IPC_C)
+        ipc = tree.view(IPC_C, CFile)
         if ipc is None:
             return NotApplicable(f"{IPC_C} does not exist: the socket code was not moved")
         external: set[str] = set()
         for path in (VMMAPI_H, SNAPSHOT_C):
-            cf = cfile(tree, path)
+            cf = tree.view(path, CFile)
             if cf is not None:
                 external |= {n for it in cf.items if it.is_definition or it.kind == "define"
                              for n in it.names}
@@ -463,9 +311,9 @@ class IpcRename(Rule):
         by_kind[(OLD_ENUM, "tag")] = NEW_ENUM
         skip = [(e.start, e.end) for e in edits]
         for path in (IPC_C, IPC_H, SNAPSHOT_H):
-            cf = cfile(tree, path)
+            cf = tree.view(path, CFile)
             if cf is not None:
-                edits += rename_idents(cf, path, by_kind, self.id,
+                edits += rename_by_kind(cf, path, by_kind, self.id,
                                        skip=skip if path == IPC_C else ())
         for call in calls(ipc, ipc.tree.root_node, "pthread_set_name_np"):
             args = call.child_by_field_name("arguments").named_children
@@ -514,7 +362,7 @@ class BhyvectlSendMessage(Rule):
     files = (BHYVECTL_C,)
 
     def plan(self, tree: Tree) -> Outcome:
-        cf = cfile(tree, BHYVECTL_C)
+        cf = tree.view(BHYVECTL_C, CFile)
         if cf is None:
             return Conflict(f"{BHYVECTL_C} does not exist")
         old_send = cf.function("send_checkpoint_op_req")
@@ -575,7 +423,7 @@ class BhyvectlSendMessage(Rule):
                 a = n.named_children[0]
                 left, right = a.child_by_field_name("left"), a.child_by_field_name("right")
                 if text(cf, left) == "len" and is_size_of_op(right):
-                    edits.append(delete_lines(cf, path, n, rid))
+                    edits.append(delete_lines(cf, path, n.start_byte, n.end_byte, rid))
                     done.append((n.start_byte, n.end_byte))
                     continue
             if is_size_of_op(n):

@@ -6,10 +6,8 @@ the directory belongs in the installed hierarchy instead.
 
 from __future__ import annotations
 
-from refactor.formats.mdoc import MdocPage
-from refactor.formats.mtree import MtreeSpec
-from refactor.rule import AlreadyApplied, Conflict, Edits, Outcome, Rule
-from refactor.tree import Tree
+from refactor.ops.var_files import HierItem, HierItemOptions, MtreeDir, MtreeDirOptions
+from refactor_rules.bhyve_ipc._load import Preset
 
 BSD_VAR_DIST = "etc/mtree/BSD.var.dist"
 HIER_7 = "share/man/man7/hier.7"
@@ -24,7 +22,7 @@ virtual machines, used by
 """
 
 
-class MtreeVarRunBhyve(Rule):
+class MtreeVarRunBhyve(Preset, MtreeDir):
     """Add the directory `bhyve` under `run` in etc/mtree/BSD.var.dist.
 
     bhyve(8) binds its control socket in /var/run/bhyve/.  With this entry,
@@ -51,27 +49,12 @@ class MtreeVarRunBhyve(Rule):
     summary = "create /var/run/bhyve from etc/mtree/BSD.var.dist"
     files = (BSD_VAR_DIST,)
 
-    def plan(self, tree: Tree) -> Outcome:
-        spec = tree.view(BSD_VAR_DIST, MtreeSpec.parse)
-        if spec is None:
-            return Conflict(f"{BSD_VAR_DIST} does not exist, so there is no spec for /var")
-        if spec.problems:
-            return Conflict(f"{BSD_VAR_DIST} is not a well-formed spec: {spec.problems[0]}")
-        run = spec.find("run")
-        if run is None or not run.is_dir:
-            return Conflict(f"{BSD_VAR_DIST} has no `run` directory entry to put bhyve under")
-        existing = run.child("bhyve")
-        if existing is not None:
-            if existing.is_dir:
-                return AlreadyApplied(f"{BSD_VAR_DIST} already creates /var/run/bhyve")
-            return Conflict(
-                f"{BSD_VAR_DIST} lists /var/run/bhyve as type={existing.type}, not a directory"
-            )
-        edit = spec.add_dir("run", "bhyve", rule=self.id)
-        return Edits([edit], f"adds run/bhyve to {BSD_VAR_DIST}")
+    def __init__(self) -> None:
+        super().__init__(MtreeDirOptions("run/bhyve", BSD_VAR_DIST), id=self.id)
+        self.summary = type(self).summary
 
 
-class HierVarRunBhyve(Rule):
+class HierVarRunBhyve(Preset, HierItem):
     """Document /var/run/bhyve/ in hier(7).
 
     Adds an `.It Pa bhyve/` item to the list of /var/run/ in
@@ -92,15 +75,7 @@ class HierVarRunBhyve(Rule):
     summary = "document /var/run/bhyve/ in hier(7)"
     files = (HIER_7,)
 
-    def plan(self, tree: Tree) -> Outcome:
-        page = tree.view(HIER_7, MdocPage.parse)
-        if page is None:
-            return Conflict(f"{HIER_7} does not exist")
-        if page.problems:
-            return Conflict(f"{HIER_7} has unbalanced lists: {page.problems[0]}")
-        if page.find_item("/var/run/") is None:
-            return Conflict(f"{HIER_7} has no item for /var/run/ to list bhyve/ under")
-        if page.has_item("/var/run/", "bhyve/"):
-            return AlreadyApplied(f"{HIER_7} already documents /var/run/bhyve/")
-        edit = page.add_item("/var/run/", "bhyve/", BHYVE_RUN_DESCRIPTION, rule=self.id)
-        return Edits([edit], f"adds /var/run/bhyve/ to {HIER_7}")
+    def __init__(self) -> None:
+        super().__init__(HierItemOptions("/var/run/", "bhyve/", BHYVE_RUN_DESCRIPTION, HIER_7),
+                         id=self.id)
+        self.summary = type(self).summary

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from refactor.c import selection
 from refactor.c.lossless import CFile
 from refactor.edits import EditSet
 from refactor.formats.mdoc import commit_date, date_changed_pages
@@ -100,7 +101,7 @@ def test_second_run_is_already_applied(work, step, rules):
 
 def test_lossless_closure_gives_the_same_tree(work, monkeypatch):
     # When the semantic layer cannot parse a file, the lossless closure stands in.
-    monkeypatch.setattr(extract, "semantic_closure", lambda *a: None)
+    monkeypatch.setattr(selection, "semantic_closure", lambda *a: None)
     root = work(TREES / "bhyve-2021")
     out = run_step(root, STEP1)["ipc-extract"]
     assert "lossless closure" in out.reason

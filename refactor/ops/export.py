@@ -1,0 +1,91 @@
+"""export: make a static function extern and declare it in a header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from refactor.c.includes import add_include, resolve_include
+from refactor.c.lossless import CFile
+from refactor.c.protos import add_prototype, drop_static
+from refactor.edits import Change
+from refactor.ops import Operation, register
+from refactor.ops.move import quoted
+from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome
+from refactor.tree import Tree, norm
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    #: The function to export.
+    function: str
+    #: The .c file that defines it, and the header that is to declare it.
+    file: str
+    header: str
+
+
+@register
+class Export(Operation):
+    """Make a static function extern and declare it in a header.
+
+    `static` goes from the function's definition (and from a static
+    prototype, if the file has one).  The header gets the prototype, made
+    from the definition's own return type and parameter list, in the
+    header's prototype style (a space or a tab between type and name, as its
+    other prototypes have), wrapped at 80 columns with a 4-space
+    continuation as style(9) wants.  Choice: it goes after the header's last
+    function prototype.  The file gets `#include "header"` in its group if
+    it lacks it, so that the definition sees its prototype.
+
+    Already applied when the function is not static and the header declares
+    it.  Not applicable when the file no longer defines the function.  A
+    conflict when the file or the header is missing, or the header declares
+    no functions to go after.
+    """
+
+    op = "export"
+    Options = ExportOptions
+
+    def default_id(self) -> str:
+        return f"export-{self.options.function}"
+
+    def describe(self) -> str:
+        o = self.options
+        return f"make {o.function}() extern and declare it in {o.header}"
+
+    def paths(self) -> tuple[str, ...]:
+        return (norm(self.options.file), norm(self.options.header))
+
+    def plan(self, tree: Tree) -> Outcome:
+        o = self.options
+        path, hpath = norm(o.file), norm(o.header)
+        cf = tree.view(path, CFile)
+        h = tree.view(hpath, CFile)
+        if cf is None or h is None:
+            return Conflict(f"{path if cf is None else hpath} does not exist")
+        fn = cf.function(o.function)
+        if fn is None:
+            return NotApplicable(f"{path} no longer defines {o.function}()")
+        stop = self.not_applicable(tree, cf)
+        if stop is not None:
+            return stop
+        changes: list[Change] = list(drop_static(cf, path, o.function, self.id))
+        if not h.items_named(o.function, "declaration"):
+            proto = add_prototype(h, hpath, cf, fn, self.id)
+            if isinstance(proto, str):
+                return Conflict(proto)
+            changes.append(proto)
+        sees = any(resolve_include(tree, i.name, path) == hpath for i in cf.includes())
+        if changes and not sees:
+            inc = add_include(cf, path, quoted(path, hpath), self.id)
+            if isinstance(inc, str):
+                return Conflict(inc)
+            if inc is not None:
+                changes.append(inc)
+        if not changes:
+            return AlreadyApplied(f"{o.function}() is not static and "
+                                  f"{hpath.rsplit('/', 1)[-1]} declares it")
+        return Edits(changes, f"exports {o.function}() through {hpath.rsplit('/', 1)[-1]}")
+
+    def not_applicable(self, tree: Tree, cf: CFile) -> Outcome | None:
+        """A hook for rules built on this operation: why the export is not wanted here."""
+        return None
