@@ -475,8 +475,15 @@ class _Extraction:
             used_by_moved |= item_uses(vcf, it)
         if used_by_moved & (shared_names | set(EXPORTED)) or '"snapshot.h"' in moves.includes:
             extra.append('"snapshot.h"')
-        ipc = new_file_text(cf, moves.includes, extra, join_items(vdata, moves.move))
-        header = self.header_edits(vcf, moves, moved_names)
+        # What only ipc.c uses stays private to it: static, with no prototype in ipc.h
+        # (which bhyvectl includes too).
+        private = self.private_names(vcf, moves)
+        make_static = [(it.start, it.start, b"static ") for it in moves.move
+                       if it.kind in ("function", "declaration") and it.storage != "static"
+                       and set(item_names(vcf, it)) & private]
+        ipc = new_file_text(cf, moves.includes, extra,
+                            join_items(vdata, moves.move, make_static))
+        header = self.header_edits(vcf, moves, moved_names, private)
         if isinstance(header, str):
             return Conflict(header)
         h_edits, ipc_h = header
@@ -488,15 +495,36 @@ class _Extraction:
             reason += f"; shares {', '.join(it.name for it in moves.share)} through snapshot.h"
         return Edits(changes, reason)
 
-    def header_edits(self, vcf: CFile, moves: Selection, moved_names: set[str]):
+    def private_names(self, vcf: CFile, moves: Selection) -> set[str]:
+        """Moved functions and variables that no file but ipc.c uses (init_ipc() is
+        called from bhyverun.c): a byte search of the C files of bhyve and bhyvectl
+        first, the C front end for the files that mention the name."""
+        names = {n for it in moves.move if it.kind in ("function", "declaration")
+                 for n in item_names(vcf, it)} - {self.code.init.name, "init_ipc"}
+        others = [p for d in (BHYVE, "usr.sbin/bhyvectl") for p in self.tree.list(d)
+                  if p.endswith(".c") and p != SNAPSHOT_C]
+        used: set[str] = set()
+        for p in others:
+            data = self.tree.read(p) or b""
+            maybe = {n for n in names if n.encode() in data}
+            if maybe:
+                other = self.tree.view(p, CFile)
+                used |= {n for n in maybe if other is None or other.idents(n)}
+        return names - used
+
+    def header_edits(self, vcf: CFile, moves: Selection, moved_names: set[str],
+                     private: set[str] = frozenset()):
         tree, code = self.tree, self.code
         h = tree.view(SNAPSHOT_H, CFile)
         if h is None:
             return f"{SNAPSHOT_H} does not exist"
         hdata = h.data
         moved_fns = [it.name for it in moves.move if it.kind == "function"]
-        # The moved functions' prototypes go to ipc.h, init_ipc()'s last.
-        edits, ipc_protos = take_prototypes(h, SNAPSHOT_H, moved_fns, self.rule)
+        # The moved functions' prototypes leave snapshot.h; those of the ones other
+        # files call go to ipc.h, init_ipc()'s last.
+        edits, _ = take_prototypes(h, SNAPSHOT_H, moved_fns, self.rule)
+        _, ipc_protos = take_prototypes(h, SNAPSHOT_H,
+                                        [n for n in moved_fns if n not in private], self.rule)
         init_proto = next((it for it in reversed(h.items) if it.kind == "declaration"
                            and not it.is_definition and it.name == code.init.name), None)
         if init_proto is not None:
