@@ -89,7 +89,10 @@ class Export(Operation):
         if not changes:
             return AlreadyApplied(f"{o.function}() is not static and "
                                   f"{hpath.rsplit('/', 1)[-1]} declares it")
-        return Edits(changes, f"exports {o.function}() through {hpath.rsplit('/', 1)[-1]}")
+        added = [c.text.strip().decode() for c in changes if isinstance(c, Edit)
+                 and c.path == hpath and c.text.strip().startswith(b"#include")]
+        return Edits(changes, f"exports {o.function}() through {hpath.rsplit('/', 1)[-1]}"
+                     + (f" (which now has {', '.join(added)})" if added else ""))
 
     def not_applicable(self, tree: Tree, cf: CFile) -> Outcome | None:
         """A hook for rules built on this operation: why the export is not wanted here."""
