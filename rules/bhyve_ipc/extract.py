@@ -594,6 +594,11 @@ class VmCheckpointExport(Preset, Export):
 # ----- rule: bhyverun-init-ipc ----------------------------------------------------------
 
 
+#: In the call of init_ipc() and its comment: what the checkpoint thread is called now.
+STALE_THREAD_WORDS = ((b"checkpointing thread", b"IPC thread"),
+                      (b"checkpoint thread", b"IPC thread"))
+
+
 class BhyverunInitIpc(Rule):
     """Call init_snapshot() and init_ipc() from bhyverun.c's main().
 
@@ -603,7 +608,9 @@ class BhyverunInitIpc(Rule):
     (before its comment), at its indentation and followed by a blank line,
     since the save/restore locks must exist before the socket thread can
     take a request.  init_snapshot() returns void (its errors are fatal), so
-    it has no error check.  `#include "ipc.h"` goes into the #ifdef that holds
+    it has no error check.  In the call's statement and comment, "checkpoint
+    thread" and "checkpointing thread" become "IPC thread", since the thread
+    now serves every request.  `#include "ipc.h"` goes into the #ifdef that holds
     `#include "snapshot.h"`, in sorted place among the includes there.
 
     Already applied when bhyverun.c calls init_ipc() or upstream's
@@ -639,14 +646,20 @@ class BhyverunInitIpc(Rule):
                 return Conflict(f"init_checkpoint_thread at line {cf.line_of(use.start)} of "
                                 f"{BHYVERUN_C} is not in a function body")
             changes.append(replace(BHYVERUN_C, use.start, use.end, b"init_ipc", self.id))
+            # The statement's own comment, if it has one.
+            top = stmt
+            prev = stmt.prev_sibling
+            while prev is not None and prev.type == "comment" and not has_blank_line(
+                    data[prev.end_byte : top.start_byte], False):
+                top = prev
+                prev = prev.prev_sibling
+            # Words the change made untrue: the thread serves every IPC request now.
+            for stale, fresh in STALE_THREAD_WORDS:
+                at = data.find(stale, top.start_byte, stmt.end_byte)
+                while at >= 0:
+                    changes.append(replace(BHYVERUN_C, at, at + len(stale), fresh, self.id))
+                    at = data.find(stale, at + len(stale), stmt.end_byte)
             if not cf.idents("init_snapshot"):
-                # Above the statement's own comment, if it has one.
-                top = stmt
-                prev = stmt.prev_sibling
-                while prev is not None and prev.type == "comment" and not has_blank_line(
-                        data[prev.end_byte : top.start_byte], False):
-                    top = prev
-                    prev = prev.prev_sibling
                 at = line_start(data, top.start_byte)
                 indent = data[at : top.start_byte]
                 changes.append(insert(BHYVERUN_C, at, indent + b"init_snapshot();\n\n", self.id))
