@@ -399,6 +399,8 @@ def cmd_build_test(args) -> int:
                 print(f"  {d}")
             for d in r.unchecked:
                 print(f"  unchecked: {d}")
+            for d in r.notes:
+                print(f"  not judged: {d}")
             for d in r.preexisting:
                 print(f"  present: {d}")
             print(f"  log: {r.log}")

@@ -2,6 +2,8 @@
 
 Within a step every rule plans against the same tree, so their edits can be
 checked for overlap; each step then sees the tree the earlier steps left.
+A manual page whose content a step changes gets the commit's date in `.Dd`
+(formats.mdoc.commit_date), whichever rule changed it.
 Nothing is written here: the result is handed to the emitter only when every
 rule has planned without conflict.
 """
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from refactor.edits import EditSet
 from refactor.errors import EditConflict, UsageError, did_you_mean
+from refactor.formats.mdoc import commit_date, date_changed_pages
 from refactor.recipe import Recipe, Step
 from refactor.rule import Outcome, Rule, Status
 from refactor.tree import Tree
@@ -98,6 +101,7 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
     status_of: dict[str, RuleResult] = {}
     steps: list[StepResult] = []
     current = tree
+    day = commit_date()
     for step in recipe.steps:
         results: list[RuleResult] = []
         outcomes: dict[str, Outcome] = {}
@@ -125,6 +129,8 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
                     res.status, res.reason = Status.CONFLICT, str(exc)
             new = {}
         changes = {p: d for p, d in new.items() if d != current.read(p)}
+        # A manual page whose content changes gets the commit's date in .Dd.
+        changes.update(date_changed_pages(current.read, changes, day))
         after = current.with_changes(changes)
         broken = new_problems(current, after, sorted(changes))
         if broken:

@@ -110,6 +110,7 @@ def status_table(plan: Plan, colour: bool = False, builds: list[BuildResult | No
         if build:
             rows += [f"    new: {d}" for d in build.new]
             rows += [f"    unchecked: {d}" for d in build.unchecked]
+            rows += [f"    not judged: {d}" for d in build.notes]
     return "\n".join(rows)
 
 

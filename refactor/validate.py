@@ -11,8 +11,6 @@ import re
 
 from refactor.tree import Tree
 
-_MAN_PAGE = re.compile(r"\.[1-9][a-z]*$")
-
 
 def parse_problems(path: str, data: bytes) -> list[str]:
     """The parse errors of one file, as 'path:line: text', for the formats we know."""
@@ -40,9 +38,9 @@ def _format_parser(path: str):
         from refactor.formats.makefile import BsdMakefile
 
         return BsdMakefile.parse
-    if _MAN_PAGE.search(name):
-        from refactor.formats.mdoc import MdocPage
+    from refactor.formats.mdoc import MdocPage, is_man_page
 
+    if is_man_page(name):
         return MdocPage.parse
     return None
 

@@ -23,6 +23,13 @@ GIT_ENV = {
 }
 
 
+#: The commit date every test plans with (SOURCE_DATE_EPOCH): January 15, 2026, so the
+#: `.Dd` of a changed manual page in the golden trees does not depend on the day.  Set
+#: at import, so module-scoped fixtures that plan see it too; CLI runs inherit it.
+SOURCE_DATE_EPOCH = "1768435200"
+os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+
+
 def git(cwd: Path, *args: str, check: bool = True) -> str:
     env = dict(os.environ, **GIT_ENV)
     res = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)

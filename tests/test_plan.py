@@ -129,3 +129,34 @@ def test_a_declared_directory_covers_the_files_under_it(tmp_path):
     rule.files = ("d",)
     plan = plan_recipe(toy_recipe([rule]), Tree.from_dir(tmp_path))
     assert plan.rule_results()[0].status == Status.APPLIED
+
+
+# --- a manual page whose content changes gets the commit's date in .Dd ----------------------
+
+PAGE = b".Dd January 10, 2021\n.Dt FOO 8\n.Os\n.Sh NAME\n.Nm foo\n.Nd a tool\n"
+
+
+def test_changed_man_page_gets_the_commit_date(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1646870400")  # 2022-03-10
+    tree = tree_of(tmp_path, {"foo.8": PAGE, "a.c": b"int old;\n"})
+    recipe = toy_recipe([AppendLine("doc", "foo.8", ".Sh SEE ALSO"),
+                         Rename("code", "a.c", "old", "new")])
+    plan = plan_recipe(recipe, tree)
+    page = plan.final.read("foo.8")
+    assert page == PAGE.replace(b"January 10, 2021", b"March 10, 2022") + b".Sh SEE ALSO\n"
+    assert plan.final.read("a.c") == b"int new;\n"  # not a page: untouched by the date
+    # Planned again on the result: already applied, and the date is not bumped again.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1678406400")  # a year later
+    again = plan_recipe(recipe, plan.final)
+    assert not again.changed
+    assert [r.status for r in again.rule_results()] == [Status.ALREADY_APPLIED] * 2
+
+
+def test_page_whose_rule_changes_only_its_date_is_left_alone(tmp_path, monkeypatch):
+    # A rule that sets .Dd itself keeps its date: the planner dates only pages
+    # whose content besides .Dd changed.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1646870400")
+    tree = tree_of(tmp_path, {"foo.8": PAGE})
+    recipe = toy_recipe([Rename("date", "foo.8", "January 10, 2021", "May 1, 2021")])
+    plan = plan_recipe(recipe, tree)
+    assert plan.final.read("foo.8") == PAGE.replace(b"January 10, 2021", b"May 1, 2021")

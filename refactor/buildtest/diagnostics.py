@@ -197,6 +197,7 @@ class BuildResult:
     why: str = ""
     fixed: list[str] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)  # "tu [config]: why", inconclusive
+    notes: list[str] = field(default_factory=list)  # checks not judged, and why (no fault)
     programs: list[str] = field(default_factory=list)  # the program dirs built
     units: int = 0  # units of the after-state compiled to objects (reused ones included)
     compiled: int = 0  # compiler runs this commit took (both sides)
@@ -211,6 +212,7 @@ class BuildResult:
             "preexisting": list(self.preexisting),
             "fixed": list(self.fixed),
             "unchecked": list(self.unchecked),
+            "notes": list(self.notes),
             "programs": list(self.programs),
             "units": self.units,
             "compiled": self.compiled,

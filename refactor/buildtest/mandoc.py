@@ -17,13 +17,8 @@ from pathlib import Path, PurePosixPath
 from refactor.buildtest.diagnostics import Diagnostic
 from refactor.tree import Tree
 
-MAN_PAGE = re.compile(r"\.[1-9][a-z]?$")
 _LINE = re.compile(r"^mandoc: (?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$")
 _IGNORED = ("referenced manual not found",)
-
-
-def is_man_page(path: str) -> bool:
-    return bool(MAN_PAGE.search(PurePosixPath(path).name))
 
 
 def mandoc_path() -> str | None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refactor.buildtest import mandoc, mtree_check
+from refactor.buildtest.alone import check_headers
 from refactor.buildtest.compile import Job, Toolchain, UnitCache, UnitResult, compile_side
 from refactor.buildtest.cross import zig_available, zig_toolchain
 from refactor.buildtest.diagnostics import (
@@ -49,6 +50,7 @@ from refactor.buildtest.make import (
     remove_checkout,
 )
 from refactor.buildtest.plan import Plan, Unit, plan_units
+from refactor.formats.mdoc import is_man_page
 from refactor.tree import Source, Tree
 
 STRATEGIES = ("auto", "make", "cross", "host", "parse")  # and "cmd:<shell command>"
@@ -175,6 +177,7 @@ class _Part:
     configs: list[str] = field(default_factory=list)
     broken: list[Diagnostic] = field(default_factory=list)  # new by construction (links)
     unchecked: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was not judged, and why
     failed: bool = False  # the check failed without a diagnostic to compare
     programs: list[str] = field(default_factory=list)
     units: int = 0
@@ -216,7 +219,7 @@ def _run(strategy: BuildStrategy, before: Tree | None, after: Tree, touched: lis
                 part.failed = True
                 part.after.append(Diagnostic("(command)", 0, f"error: `{name[4:]}` exited {rc}"))
 
-        pages = [p for p in touched if mandoc.is_man_page(p)]
+        pages = [p for p in touched if is_man_page(p)]
         if pages and mandoc.mandoc_path() is None:
             log.append(f"# mandoc is not installed: {len(pages)} man page(s) not linted")
         elif pages:
@@ -265,11 +268,12 @@ def _run(strategy: BuildStrategy, before: Tree | None, after: Tree, touched: lis
         preexisting=render_all(diff.preexisting, all_configs),
         fixed=render_all(diff.fixed, all_configs),
         seconds=time.monotonic() - t0, log=str(log_path), why=why,
-        unchecked=part.unchecked, programs=part.programs, units=part.units,
+        unchecked=part.unchecked, notes=part.notes, programs=part.programs, units=part.units,
         compiled=part.compiled, reused=part.reused, linked=part.linked)
     log.append(f"# verdict: {verdict} in {result.seconds:.2f}s ({result.summary()})")
     for title, lines in (("new", result.new), ("pre-existing", result.preexisting),
-                         ("fixed", result.fixed), ("unchecked", result.unchecked)):
+                         ("fixed", result.fixed), ("unchecked", result.unchecked),
+                         ("not judged", result.notes)):
         log.append(f"# {title}: {len(lines)}" + "".join(f"\n#   {x}" for x in lines))
     log_path.write_text("\n".join(log) + "\n", encoding="utf-8", errors="replace")
     return result
@@ -338,6 +342,13 @@ def _compile(tc: Toolchain, before: Tree, after: Tree, touched: list[str], tmp_r
                                    cfg.label)
                     part.before.append(d)
                     part.after.append(d)
+    alone = check_headers(tc, before, after, touched, plan, tmp_root, cache, plain)
+    log += alone.log
+    part.broken += alone.broken
+    part.notes += alone.notes
+    part.checked += alone.checked
+    part.compiled = cache.misses - misses
+    part.reused = cache.hits - hits
     part.unchecked = _unchecked(plan, side_b.units, "before") if not plain else []
     part.unchecked += _unchecked(plan, side_a.units, "" if plain else "after", plain)
     return part

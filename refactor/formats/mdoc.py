@@ -18,8 +18,12 @@ items are never matched.
 
 from __future__ import annotations
 
+import datetime
+import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from refactor.edits import Edit, insert
 from refactor.formats.lines import split_lines
@@ -220,3 +224,55 @@ class MdocPage:
         if at == len(self.data) and self.data and not self.text.endswith("\n"):
             text = eol + text
         return insert(self.path, at, text, rule)
+
+
+# -- the page's date ------------------------------------------------------
+
+_MAN_PAGE = re.compile(r"\.[1-9][a-z]*$")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def mdoc_date(day: datetime.date) -> str:
+    """`.Dd`'s form, as FreeBSD writes it: "January 5, 2021"."""
+    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def commit_date() -> datetime.date:
+    """The date a commit made now gets: SOURCE_DATE_EPOCH (UTC) when set, so a
+    run can be reproduced, else today in UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC) \
+        if epoch.isdigit() else datetime.datetime.now(datetime.UTC)
+    return when.date()
+
+
+def set_date(data: bytes, day: datetime.date) -> bytes | None:
+    """The page with its `.Dd` line saying `day`; None when it has no `.Dd`
+    (a man(7) page, or not a page at all).  Only that line changes."""
+    for line in split_lines(data.decode("latin-1")):
+        m = _macro(line.text)
+        if m is not None and m[0] == "Dd":
+            end = line.start + len(line.text.rstrip("\r"))
+            return data[:line.start] + f".Dd {mdoc_date(day)}".encode() + data[end:]
+    return None
+
+
+def is_man_page(path: str) -> bool:
+    """A manual page by its name: foo.8, hier.7, vmm.4, foo.3lua."""
+    return bool(_MAN_PAGE.search(PurePosixPath(path).name))
+
+
+def date_changed_pages(old_read, changes: dict[str, bytes | None],
+                       day: datetime.date) -> dict[str, bytes]:
+    """The changed mdoc pages of `changes` whose content, besides `.Dd`, changed,
+    with `.Dd` set to `day`: a page's date says when it last changed."""
+    out = {}
+    for path, data in changes.items():
+        old = old_read(path)
+        if data is None or old is None or not is_man_page(path):
+            continue
+        dated, was = set_date(data, day), set_date(old, day)
+        if dated is not None and dated != was:
+            out[path] = dated
+    return out

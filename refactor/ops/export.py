@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from refactor.c.includes import add_include, resolve_include
 from refactor.c.lossless import CFile
 from refactor.c.protos import add_prototype, drop_static
-from refactor.edits import Change
+from refactor.edits import Change, Edit
 from refactor.ops import Operation, register
 from refactor.ops.move import quoted
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome
@@ -34,7 +35,10 @@ class Export(Operation):
     other prototypes have), wrapped at 80 columns with a 4-space
     continuation as style(9) wants.  Choice: it goes after the header's last
     function prototype.  The file gets `#include "header"` in its group if
-    it lacks it, so that the definition sees its prototype.
+    it lacks it, so that the definition sees its prototype.  When the
+    prototype names a type of a standard header (`bool`: <stdbool.h>) that
+    the header does not include, the header gets that include too, so that a
+    header which compiled on its own still does.
 
     Already applied when the function is not static and the header declares
     it.  Not applicable when the file no longer defines the function.  A
@@ -74,6 +78,7 @@ class Export(Operation):
             if isinstance(proto, str):
                 return Conflict(proto)
             changes.append(proto)
+            changes += _type_headers(h, hpath, proto.text, self.id)
         sees = any(resolve_include(tree, i.name, path) == hpath for i in cf.includes())
         if changes and not sees:
             inc = add_include(cf, path, quoted(path, hpath), self.id)
@@ -84,8 +89,30 @@ class Export(Operation):
         if not changes:
             return AlreadyApplied(f"{o.function}() is not static and "
                                   f"{hpath.rsplit('/', 1)[-1]} declares it")
-        return Edits(changes, f"exports {o.function}() through {hpath.rsplit('/', 1)[-1]}")
+        added = [c.text.strip().decode() for c in changes if isinstance(c, Edit)
+                 and c.path == hpath and c.text.strip().startswith(b"#include")]
+        return Edits(changes, f"exports {o.function}() through {hpath.rsplit('/', 1)[-1]}"
+                     + (f" (which now has {', '.join(added)})" if added else ""))
 
     def not_applicable(self, tree: Tree, cf: CFile) -> Outcome | None:
         """A hook for rules built on this operation: why the export is not wanted here."""
         return None
+
+
+#: Types a prototype may name whose header a C file has to include itself.
+TYPE_HEADERS = {"bool": "<stdbool.h>"}
+
+
+def _type_headers(h: CFile, hpath: str, proto: bytes, rule: str) -> list[Change]:
+    """The includes the new prototype's types need that the header lacks."""
+    words = set(re.findall(rb"[A-Za-z_]\w*", proto))
+    incs = h.includes()
+    have = {i.name for i in incs}
+    out: list[Change] = []
+    for name, spelled in TYPE_HEADERS.items():
+        if name.encode() in words and spelled not in have and not h.items_named(name):
+            # Among the header's own includes, inside its include guard.
+            inc = add_include(h, hpath, spelled, rule, near=incs[0].name if incs else None)
+            if isinstance(inc, Edit):
+                out.append(inc)
+    return out

@@ -20,12 +20,15 @@ TEXTS = {
         suspend.  init_checkpoint_thread() is split in two: init_snapshot()
         sets up the mutex and condition variables of save/restore and stays in
         snapshot.c; init_ipc() creates the socket and the thread that serves
-        it.""",
+        it.  What only ipc.c uses is static there, and ipc.h declares
+        init_ipc() alone.""",
         "the socket code in ipc.c"),
     "vm-checkpoint-export": Text(
         "declare vm_checkpoint() in snapshot.h",
-        """vm_checkpoint() is no longer static and is declared in snapshot.h,
-        since the socket code calls it from another file.""",
+        lambda result: "vm_checkpoint() is no longer static and is declared in "
+        "snapshot.h, since the socket code calls it from another file."
+        + (" snapshot.h includes <stdbool.h> for its bool parameter, so that it "
+           "still compiles on its own." if "<stdbool.h>" in result.reason else ""),
         "vm_checkpoint() in snapshot.h"),
     "bhyverun-init-ipc": Text(
         "call init_snapshot() and init_ipc() from main()",

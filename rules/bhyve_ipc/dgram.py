@@ -116,6 +116,14 @@ def single_transfer(cf: CFile, path: str, fn: Item, name: str,
 # ----- the rules ---------------------------------------------------------------------
 
 
+#: By node type: phrases of ipc.c that a SOCK_DGRAM socket serving any request makes
+#: untrue, and what they become.
+STALE_WORDS = {
+    "comment": ((b"the listening socket", b"the socket"),),
+    "string_literal": ((b"on checkpoint ", b"on IPC "),),
+}
+
+
 class IpcSockDgram(Rule):
     """bhyve(8) reads one datagram per message: SOCK_DGRAM, no listen() or accept().
 
@@ -128,7 +136,9 @@ class IpcSockDgram(Rule):
     after the loop go.
     In the handler (get_message()), the loop gathering `len` bytes from the
     stream becomes one recv() of up to `len` bytes -- one datagram -- and the
-    close() of the connection goes, since the socket must stay open.
+    close() of the connection goes, since the socket must stay open.  "the
+    listening socket" in a comment becomes "the socket", and a message "on
+    checkpoint socket" says "on IPC socket".
 
     Already applied when ipc.c makes a SOCK_DGRAM socket and calls neither
     listen() nor accept() (upstream's own spring 2021 form).  Not applicable
@@ -184,6 +194,13 @@ class IpcSockDgram(Rule):
             if len(args) == 1 and text(cf, args[0]) == fd and call.parent.type == \
                     "expression_statement":
                 edits.append(delete_statement(cf, path, call.parent, rid))
+        # Words the change made untrue: nothing listens, and the socket serves any request.
+        for n in walk(cf.tree.root_node):
+            words = STALE_WORDS.get(n.type, ())
+            for stale, fresh in words:
+                at = cf.data.find(stale, n.start_byte, n.end_byte)
+                if at >= 0 and not any(e.start <= at < e.end for e in edits):
+                    edits.append(replace(path, at, at + len(stale), fresh, rid))
         return Edits(edits, f"SOCK_DGRAM; {handler.name}() reads one datagram per message")
 
     def _thread(self, cf: CFile, accept: Node) -> tuple[list[Edit], Item | None, str]:

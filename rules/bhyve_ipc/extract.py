@@ -475,8 +475,15 @@ class _Extraction:
             used_by_moved |= item_uses(vcf, it)
         if used_by_moved & (shared_names | set(EXPORTED)) or '"snapshot.h"' in moves.includes:
             extra.append('"snapshot.h"')
-        ipc = new_file_text(cf, moves.includes, extra, join_items(vdata, moves.move))
-        header = self.header_edits(vcf, moves, moved_names)
+        # What only ipc.c uses stays private to it: static, with no prototype in ipc.h
+        # (which bhyvectl includes too).
+        private = self.private_names(vcf, moves)
+        make_static = [(it.start, it.start, b"static ") for it in moves.move
+                       if it.kind in ("function", "declaration") and it.storage != "static"
+                       and set(item_names(vcf, it)) & private]
+        ipc = new_file_text(cf, moves.includes, extra,
+                            join_items(vdata, moves.move, make_static))
+        header = self.header_edits(vcf, moves, moved_names, private)
         if isinstance(header, str):
             return Conflict(header)
         h_edits, ipc_h = header
@@ -488,15 +495,36 @@ class _Extraction:
             reason += f"; shares {', '.join(it.name for it in moves.share)} through snapshot.h"
         return Edits(changes, reason)
 
-    def header_edits(self, vcf: CFile, moves: Selection, moved_names: set[str]):
+    def private_names(self, vcf: CFile, moves: Selection) -> set[str]:
+        """Moved functions and variables that no file but ipc.c uses (init_ipc() is
+        called from bhyverun.c): a byte search of the C files of bhyve and bhyvectl
+        first, the C front end for the files that mention the name."""
+        names = {n for it in moves.move if it.kind in ("function", "declaration")
+                 for n in item_names(vcf, it)} - {self.code.init.name, "init_ipc"}
+        others = [p for d in (BHYVE, "usr.sbin/bhyvectl") for p in self.tree.list(d)
+                  if p.endswith(".c") and p != SNAPSHOT_C]
+        used: set[str] = set()
+        for p in others:
+            data = self.tree.read(p) or b""
+            maybe = {n for n in names if n.encode() in data}
+            if maybe:
+                other = self.tree.view(p, CFile)
+                used |= {n for n in maybe if other is None or other.idents(n)}
+        return names - used
+
+    def header_edits(self, vcf: CFile, moves: Selection, moved_names: set[str],
+                     private: set[str] = frozenset()):
         tree, code = self.tree, self.code
         h = tree.view(SNAPSHOT_H, CFile)
         if h is None:
             return f"{SNAPSHOT_H} does not exist"
         hdata = h.data
         moved_fns = [it.name for it in moves.move if it.kind == "function"]
-        # The moved functions' prototypes go to ipc.h, init_ipc()'s last.
-        edits, ipc_protos = take_prototypes(h, SNAPSHOT_H, moved_fns, self.rule)
+        # The moved functions' prototypes leave snapshot.h; those of the ones other
+        # files call go to ipc.h, init_ipc()'s last.
+        edits, _ = take_prototypes(h, SNAPSHOT_H, moved_fns, self.rule)
+        _, ipc_protos = take_prototypes(h, SNAPSHOT_H,
+                                        [n for n in moved_fns if n not in private], self.rule)
         init_proto = next((it for it in reversed(h.items) if it.kind == "declaration"
                            and not it.is_definition and it.name == code.init.name), None)
         if init_proto is not None:
@@ -566,6 +594,11 @@ class VmCheckpointExport(Preset, Export):
 # ----- rule: bhyverun-init-ipc ----------------------------------------------------------
 
 
+#: In the call of init_ipc() and its comment: what the checkpoint thread is called now.
+STALE_THREAD_WORDS = ((b"checkpointing thread", b"IPC thread"),
+                      (b"checkpoint thread", b"IPC thread"))
+
+
 class BhyverunInitIpc(Rule):
     """Call init_snapshot() and init_ipc() from bhyverun.c's main().
 
@@ -575,7 +608,9 @@ class BhyverunInitIpc(Rule):
     (before its comment), at its indentation and followed by a blank line,
     since the save/restore locks must exist before the socket thread can
     take a request.  init_snapshot() returns void (its errors are fatal), so
-    it has no error check.  `#include "ipc.h"` goes into the #ifdef that holds
+    it has no error check.  In the call's statement and comment, "checkpoint
+    thread" and "checkpointing thread" become "IPC thread", since the thread
+    now serves every request.  `#include "ipc.h"` goes into the #ifdef that holds
     `#include "snapshot.h"`, in sorted place among the includes there.
 
     Already applied when bhyverun.c calls init_ipc() or upstream's
@@ -611,14 +646,20 @@ class BhyverunInitIpc(Rule):
                 return Conflict(f"init_checkpoint_thread at line {cf.line_of(use.start)} of "
                                 f"{BHYVERUN_C} is not in a function body")
             changes.append(replace(BHYVERUN_C, use.start, use.end, b"init_ipc", self.id))
+            # The statement's own comment, if it has one.
+            top = stmt
+            prev = stmt.prev_sibling
+            while prev is not None and prev.type == "comment" and not has_blank_line(
+                    data[prev.end_byte : top.start_byte], False):
+                top = prev
+                prev = prev.prev_sibling
+            # Words the change made untrue: the thread serves every IPC request now.
+            for stale, fresh in STALE_THREAD_WORDS:
+                at = data.find(stale, top.start_byte, stmt.end_byte)
+                while at >= 0:
+                    changes.append(replace(BHYVERUN_C, at, at + len(stale), fresh, self.id))
+                    at = data.find(stale, at + len(stale), stmt.end_byte)
             if not cf.idents("init_snapshot"):
-                # Above the statement's own comment, if it has one.
-                top = stmt
-                prev = stmt.prev_sibling
-                while prev is not None and prev.type == "comment" and not has_blank_line(
-                        data[prev.end_byte : top.start_byte], False):
-                    top = prev
-                    prev = prev.prev_sibling
                 at = line_start(data, top.start_byte)
                 indent = data[at : top.start_byte]
                 changes.append(insert(BHYVERUN_C, at, indent + b"init_snapshot();\n\n", self.id))

@@ -331,6 +331,10 @@ class IpcRename(Rule):
                      + (f"; {notes[0]}" if notes else ""))
 
 
+#: What send_message()'s error message called the one request it used to send.
+STALE_SEND_WORDS = b"checkpoint operation request"
+
+
 class BhyvectlSendMessage(Rule):
     """bhyvectl(8): send_message(ctx, data, len) and snapshot_request(ctx, file, code).
 
@@ -338,7 +342,8 @@ class BhyvectlSendMessage(Rule):
     becomes send_message(struct vmctx *ctx, void *data, size_t len): it sends
     any message.  Its `len = sizeof(*op)` goes (len is now the parameter, and
     the local of that name is dropped), other `sizeof(*op)` become `len` and
-    `op` becomes `data`.  Strings stay as they are.
+    `op` becomes `data`.  Strings stay as they are, but for "checkpoint
+    operation request" in its error message, which becomes "message".
 
     send_start_checkpoint() and send_start_suspend() differ only in their
     opcode and parameter name; they are checked to be otherwise identical
@@ -434,6 +439,12 @@ class BhyvectlSendMessage(Rule):
         len_decl = local_declarations(cf, fn).get("len")
         if len_decl is not None:
             edits.append(delete_declarator(cf, path, len_decl, "len", rid))
+        # A message of the now generic function that names the one request it sent.
+        for n in walk(body):
+            at = cf.data.find(STALE_SEND_WORDS, n.start_byte, n.end_byte) \
+                if n.type == "string_literal" else -1
+            if at >= 0:
+                edits.append(replace(path, at, at + len(STALE_SEND_WORDS), "message", rid))
         return edits, ""
 
     def _snapshot_request(self, cf: CFile, starters: list[Item]) -> tuple[list[Edit], str]:

@@ -353,3 +353,59 @@ def test_makefile_listing_a_missing_source_fails(strategy, tmp_path):
     res = run_build_test(before, after, ["usr.sbin/foo/Makefile"], strategy, tmp_path / "log")
     assert res.verdict == "fail", res.to_json()
     assert any(d.startswith("usr.sbin/foo/Makefile:0:") and "gone.c" in d for d in res.new)
+
+
+# --- touched headers compiled on their own ------------------------------------------------
+
+SNAP_H = "usr.sbin/foo/snap.h"
+
+
+@needs_cc
+def test_header_that_no_longer_compiles_alone_fails(tmp_path):
+    # snap.h compiles alone before; using bool without <stdbool.h> breaks that,
+    # although every unit that includes it (after <stdbool.h>) still compiles.
+    before = mini()
+    users = ["usr.sbin/foo/snap.c", "usr.sbin/foo/foo.c"]
+    after = before.with_changes({
+        SNAP_H: before.read(SNAP_H).replace(b"#endif", b"bool\tsnap_ready(void);\n\n#endif"),
+        **{c: b"#include <stdbool.h>\n" + before.read(c) for c in users}})
+    r = run_build_test(before, after, [SNAP_H, *users], "host", tmp_path)
+    assert r.verdict == "fail", r.to_json()
+    alone = [n for n in r.new if "no longer compiles on its own" in n]
+    assert len(alone) == 1, r.new
+    assert alone[0].startswith(f"{SNAP_H}:8: error: {SNAP_H} no longer compiles")
+    assert "bool" in alone[0]
+    # Only the header: no unit of the program has a new diagnostic.
+    assert [n for n in r.new if n not in alone] == [], r.new
+
+
+@needs_cc
+def test_header_that_did_not_compile_alone_before_is_not_judged(tmp_path):
+    # util.h needs size_t from elsewhere both before and after: not self-contained,
+    # as many FreeBSD headers are, so the check says it did not judge it.
+    base = mini()
+    needy = base.read(UTIL_H).replace(b"#endif", b"int\tutil_len(size_t n);\n\n#endif")
+    before = base.with_changes({UTIL_H: needy})
+    after = before.with_changes({UTIL_H: needy.replace(b"#endif", b"/* more */\n#endif")})
+    r = run_build_test(before, after, [UTIL_H], "host", tmp_path)
+    assert not any("compiles on its own" in n for n in r.new), r.new
+    # (host on this partial tree leaves foo.c unchecked: MAXCOMLEN; that is all.)
+    assert r.verdict == "inconclusive" and r.new == [], r.to_json()
+    assert all(u.startswith("usr.sbin/foo/foo.c:") for u in r.unchecked), r.unchecked
+    assert any(n.startswith(f"{UTIL_H}: does not compile on its own, but it did not "
+                            "compile alone before; not judged") for n in r.notes), r.notes
+
+
+@needs_cc
+def test_header_alone_result_is_reused(tmp_path):
+    # An unchanged header is not compiled alone twice in one run.
+    from refactor.buildtest import BuildStrategy
+    s = BuildStrategy.choose("host")
+    before = mini()
+    after = before.with_changes({SNAP_H: before.read(SNAP_H) + b"/* x */\n"})
+    first = s.run(before, after, [SNAP_H], tmp_path / "1")
+    again = s.run(before, after, [SNAP_H], tmp_path / "2")
+    assert first.new == again.new == [], (first.to_json(), again.to_json())
+    assert first.verdict == again.verdict
+    assert again.compiled == 0 and again.reused > 0, again.to_json()
+    assert "snap.h.alone.c" in Path(first.log).read_text()

@@ -170,3 +170,35 @@ def test_lint_catches_a_broken_page(tmp_path, mandoc):
     # The lint helper is real: an unclosed list is reported.
     (tmp_path / "bad.7").write_bytes(HIER.replace(b".El\n.Sh SEE ALSO", b".Sh SEE ALSO"))
     assert mandoc_lint(tmp_path / "bad.7") != []
+
+
+# --- .Dd: the date of a page whose content changes --------------------------------------
+
+def test_mdoc_date_is_month_day_year():
+    import datetime
+
+    from refactor.formats.mdoc import mdoc_date
+    assert mdoc_date(datetime.date(2021, 1, 5)) == "January 5, 2021"
+    assert mdoc_date(datetime.date(2026, 12, 2)) == "December 2, 2026"
+
+
+def test_set_date_rewrites_only_the_dd_line():
+    import datetime
+
+    from refactor.formats.mdoc import set_date
+    page = HIER.replace(b"\n", b"\r\n", 3)  # the line ending of the .Dd line is kept
+    got = set_date(page, datetime.date(2022, 3, 14))
+    assert got == page.replace(b".Dd January 10, 2021\r\n", b".Dd March 14, 2022\r\n")
+    assert set_date(b".TH FOO 8\nman(7), not mdoc\n", datetime.date(2022, 3, 14)) is None
+    # A commented-out .Dd is not the page's date.
+    assert set_date(b'.\\" .Dd May 1, 1999\n.Dt X 1\n', datetime.date(2022, 3, 14)) is None
+
+
+def test_commit_date_comes_from_source_date_epoch(monkeypatch):
+    import datetime
+
+    from refactor.formats.mdoc import commit_date
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1612137600")  # 2021-02-01T00:00:00Z
+    assert commit_date() == datetime.date(2021, 2, 1)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert commit_date() == datetime.datetime.now(datetime.UTC).date()

@@ -12,6 +12,7 @@ import pytest
 from refactor.c import selection
 from refactor.c.lossless import CFile
 from refactor.edits import EditSet
+from refactor.formats.mdoc import commit_date, date_changed_pages
 from refactor.rule import Status
 from refactor.tree import Tree
 from refactor_rules.bhyve_ipc import extract
@@ -48,7 +49,9 @@ def run_step(root: Path, rules) -> dict:
         out = cls().plan(tree)
         outcomes[cls.id] = out
         edits.extend(out.changes)
-    for path, data in edits.apply(tree.read).items():
+    new = edits.apply(tree.read)
+    new.update(date_changed_pages(tree.read, new, commit_date()))  # as the planner does
+    for path, data in new.items():
         target = root / path
         if data is None:
             target.unlink()
