@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from refactor import gitutil
-from refactor.emit import check_branch_free, emit, prepare_out
+from refactor.emit import check_branch_free, emit, existing_ancestor, prepare_out
 from refactor.errors import UsageError
 from refactor.install import remove_stale, say_removed
 from refactor.messages import Options, format_trailer, parse_ident
@@ -77,11 +77,7 @@ def clean_stale(target, out: Path | None) -> None:
 
 def check_out_writable(out: Path) -> None:
     """Fail early, before planning, when --out could not be created or written."""
-    probe = out
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
+    probe = existing_ancestor(out)
     if probe.exists() and not probe.is_dir():
         raise UsageError(f"cannot write to --out {out}: {probe} is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):

@@ -9,7 +9,6 @@ the patches come out, unless --in-place asks for the files too.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -17,7 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from refactor import gitutil
@@ -50,12 +49,18 @@ class Emitted:
         return any(b is not None and b.verdict == "inconclusive" for b in self.builds)
 
 
+def existing_ancestor(path: Path) -> Path:
+    """`path` itself when it exists, else its nearest ancestor that does."""
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    return probe
+
+
 def prepare_out(out: Path) -> Path:
     """Check that --out can be made, without making it (outputs are staged beside it)."""
     out = out.absolute()
-    probe = out
-    while not probe.exists() and probe.parent != probe:
-        probe = probe.parent
+    probe = existing_ancestor(out)
     if not probe.is_dir():
         raise UsageError(f"cannot write to --out {out}: {probe} is not a directory")
     try:
@@ -201,8 +206,8 @@ def _rebase_result(result: BuildResult | None, stage: str, out: str) -> BuildRes
     """A build result whose log paths point into --out, not into its staging folder."""
     if result is None:
         return None
-    return dataclasses.replace(result, **{f.name: _rebase(getattr(result, f.name), stage, out)
-                                          for f in dataclasses.fields(result)})
+    return replace(result, **{f.name: _rebase(getattr(result, f.name), stage, out)
+                              for f in fields(result)})
 
 
 def _rebase(data, stage: str, out: str):
