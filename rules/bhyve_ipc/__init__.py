@@ -6,6 +6,8 @@ mkdir(); messages get a generic envelope; the socket becomes SOCK_DGRAM and
 bhyvectl shares ipc.h.
 """
 
+import re
+
 from refactor.messages import Text
 from refactor.recipe import Recipe, Step
 from refactor_rules.bhyve_ipc._load import load
@@ -82,9 +84,13 @@ TEXTS = {
         "send_message() and snapshot_request() in bhyvectl"),
     "ipc-sock-dgram": Text(
         "use SOCK_DGRAM for IPC",
-        """A request is one message, so a datagram socket fits better than a
-        stream: bhyve(8) no longer needs listen() and accept(), and reads one
-        datagram per request.""",
+        lambda result: "A request is one message, so a datagram socket fits better "
+        "than a stream: bhyve(8) no longer needs listen() and accept(), and reads "
+        "one datagram per request."
+        + (" A datagram shorter than a message is refused instead of being read as "
+           "a whole one." if "short datagram" in result.reason else "")
+        + ("".join(f" There is no connection any more, so {m[1]} becomes {m[2]}."
+                   for m in re.finditer(r"descriptor (\w+) becomes (\w+)", result.reason))),
         "the SOCK_DGRAM socket of bhyve"),
     "bhyvectl-sock-dgram": Text(
         "use SOCK_DGRAM for IPC",

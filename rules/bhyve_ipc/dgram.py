@@ -9,9 +9,11 @@ max-vmname-vmmapi adds MAX_VMNAME next to VMMAPI_VERSION and removes the copies.
 
 from __future__ import annotations
 
+from refactor.c.includes import add_include
 from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import (
     Node,
+    callee,
     calls,
     defined_tag,
     fn_body,
@@ -23,7 +25,8 @@ from refactor.c.nodes import (
     walk,
 )
 from refactor.c.nodes import node_text as text
-from refactor.c.spans import delete_span, inside
+from refactor.c.rename import rename_by_kind
+from refactor.c.spans import delete_span, indent_of, inside
 from refactor.c.statements import delete_declarator, delete_statement, drop_argument
 from refactor.edits import Edit, insert, replace
 from refactor.ops.rename import Rename, RenameOptions
@@ -75,15 +78,21 @@ def uses_nvlists(cf: CFile) -> bool:
     return any(i.name.startswith("nvlist_") for i in cf.identifiers)
 
 
-def single_transfer(cf: CFile, path: str, fn: Item, name: str,
-                    rule: str) -> tuple[list[Edit], str]:
-    """A stream loop `while ((n = NAME(fd, p + done, len - done, fl)) > 0) done += n;`
-    becomes one datagram call `n = NAME(fd, p, len, fl);`; `done` goes away."""
+def transfer_loop(cf: CFile, fn: Item, name: str) -> Node | None:
+    """The one `while ((n = NAME(...)) > 0)` loop of fn, or None."""
     loops = [n for n in walk(fn_body(fn)) if n.type == "while_statement"
              and calls(cf, n.child_by_field_name("condition"), name)]
-    if len(loops) != 1:
+    return loops[0] if len(loops) == 1 else None
+
+
+def single_transfer(cf: CFile, path: str, fn: Item, name: str, rule: str,
+                    fd_name: str = "") -> tuple[list[Edit], str]:
+    """A stream loop `while ((n = NAME(fd, p + done, len - done, fl)) > 0) done += n;`
+    becomes one datagram call `n = NAME(fd, p, len, fl);`; `done` goes away.
+    `fd_name`, when given, is the new name of the descriptor argument."""
+    loop = transfer_loop(cf, fn, name)
+    if loop is None:
         return [], f"{fn.name}() has no single {name}() loop"
-    loop = loops[0]
     call = calls(cf, loop.child_by_field_name("condition"), name)[0]
     assign = call.parent
     args = call.child_by_field_name("arguments").named_children
@@ -94,7 +103,8 @@ def single_transfer(cf: CFile, path: str, fn: Item, name: str,
     if text(cf, args[2].child_by_field_name("right")) != acc:
         return [], f"the {name}() loop of {fn.name}() has an unexpected shape"
     buf = strip_cast(args[1].child_by_field_name("left"))
-    new = (f"{text(cf, assign.child_by_field_name('left'))} = {name}({text(cf, args[0])}, "
+    new = (f"{text(cf, assign.child_by_field_name('left'))} = "
+           f"{name}({fd_name or text(cf, args[0])}, "
            f"{text(cf, buf)}, {text(cf, args[2].child_by_field_name('left'))}, "
            f"{text(cf, args[3])});")
     edits = [replace(path, loop.start_byte, loop.end_byte, new, rule)]
@@ -111,6 +121,92 @@ def single_transfer(cf: CFile, path: str, fn: Item, name: str,
     if rest:
         return [], f"{fn.name}() still uses {acc} after its {name}() loop"
     return edits, ""
+
+
+#: Conditions that test a transfer's result for failure only: `n < 0`, `n == -1`, `n <= 0`.
+FAILURE_TESTS = {("<", "0"), ("==", "-1"), ("<=", "0")}
+#: Atoms a cast can apply to without parentheses.
+CASTABLE = {"identifier", "sizeof_expression", "number_literal", "call_expression",
+            "field_expression", "parenthesized_expression"}
+SHORT = '"short message"'
+
+
+def refuse_short_datagram(cf: CFile, path: str, fn: Item, rule: str) -> tuple[list[Edit], str]:
+    """After one recv() of a datagram, `if (n < 0)` becomes `if (n != (ssize_t)len)`.
+
+    recv() returns the datagram's length: fewer bytes than asked for is a short
+    message, which must not be read as a whole one.  A `perror(S)` in the check
+    would print a stale errno for a short message, so it becomes
+    `EPRINTLN("S: %s", n < 0 ? strerror(errno) : "short message")` (upstream's
+    own idiom; fprintf(stderr, ...) without "debug.h"), and <string.h> and
+    <errno.h> are added when missing.  A check of another shape is a problem.
+    """
+    loop = transfer_loop(cf, fn, "recv")
+    call = calls(cf, loop.child_by_field_name("condition"), "recv")[0] if loop else None
+    if loop is None or call is None or call.parent.type != "assignment_expression":
+        return [], f"{fn.name}() has no single recv() loop"
+    result = text(cf, call.parent.child_by_field_name("left"))
+    length = call.child_by_field_name("arguments").named_children[2]
+    length = length.child_by_field_name("left") if length.type == "binary_expression" \
+        else length
+    # The first statement after the loop that looks at the result (a close() may come first).
+    check = loop.next_named_sibling
+    while check is not None and (check.type == "comment" or not uses(cf, check, result)):
+        check = check.next_named_sibling
+    cond = check.child_by_field_name("condition") if check is not None and \
+        check.type == "if_statement" else None
+    test = cond.named_children[0] if cond is not None and cond.named_children else None
+    if test is None or test.type != "binary_expression" or \
+            text(cf, test.child_by_field_name("left")) != result or \
+            (text(cf, test.child_by_field_name("operator")),
+             text(cf, test.child_by_field_name("right"))) not in FAILURE_TESTS:
+        return [], (f"{fn.name}() does not check its recv() with `if ({result} < 0)`: "
+                    "cannot tell where to refuse a short datagram")
+    size = text(cf, length) if length.type in CASTABLE else f"({text(cf, length)})"
+    edits = [replace(path, test.start_byte, test.end_byte,
+                     f"{result} != (ssize_t){size}", rule)]
+    body = check.child_by_field_name("consequence")
+    reports = [c for c in calls(cf, body) if callee(cf, c) in ERRNO_REPORTS]
+    if not reports:
+        return edits, ""
+    if len(reports) > 1 or callee(cf, reports[0]) != "perror" or \
+            reports[0].parent.type != "expression_statement":
+        return [], (f"the recv() check of {fn.name}() reports errno with "
+                    f"{callee(cf, reports[0])}(): cannot tell how to report a short datagram")
+    perror = reports[0]
+    (what,) = perror.child_by_field_name("arguments").named_children
+    if what.type == "string_literal":
+        fmt, rest = text(cf, what)[:-1] + ': %s"', ""
+    else:
+        fmt, rest = '"%s: %s"', f"{text(cf, what)}, "
+    why = f"{result} < 0 ? strerror(errno) : {SHORT}"
+    if any(i.name == '"debug.h"' for i in cf.includes()):
+        head = f"EPRINTLN({fmt},"
+    else:
+        head = f"fprintf(stderr, {fmt[:-1]}\\n\","
+    indent = indent_of(cf.data, perror.start_byte)
+    line = f"{head} {rest}{why});"
+    if len(f"{indent}{line}".expandtabs(8)) > 80:
+        line = f"{head}{' ' + rest.rstrip() if rest else ''}\n{indent}    {why});"
+    edits.append(replace(path, perror.parent.start_byte, perror.parent.end_byte, line, rule))
+    for header in ("<errno.h>", "<string.h>"):
+        added = add_include(cf, path, header, rule)
+        if isinstance(added, str):
+            return [], added
+        if added is not None:
+            edits.append(added)
+    return edits, ""
+
+
+#: Calls that report errno, which a short datagram does not set.
+ERRNO_REPORTS = {"perror", "warn", "err", "strerror", "vwarn", "verr"}
+
+
+def socket_name(cf: CFile, fn: Item) -> str:
+    """What a descriptor parameter named for a connection becomes: `fd`, else `sock`
+    ("" when fn uses both names already)."""
+    taken = {i.name for i in cf.identifiers if fn.start <= i.start < fn.end}
+    return next((n for n in ("fd", "sock") if n not in taken), "")
 
 
 # ----- the rules ---------------------------------------------------------------------
@@ -136,7 +232,12 @@ class IpcSockDgram(Rule):
     after the loop go.
     In the handler (get_message()), the loop gathering `len` bytes from the
     stream becomes one recv() of up to `len` bytes -- one datagram -- and the
-    close() of the connection goes, since the socket must stay open.  "the
+    close() of the connection goes, since the socket must stay open.  The
+    check of that recv() compares its result with `len` (`if (n < 0)` becomes
+    `if (n != (ssize_t)len)`), so a short datagram is refused, not read as a
+    whole message; a perror() in it reports "short message" then instead of a
+    stale errno.  The handler's descriptor parameter, named for a connection
+    (`conn_fd`), becomes `fd` (`sock` when fd is taken).  "the
     listening socket" in a comment becomes "the socket", and a message "on
     checkpoint socket" says "on IPC socket".
 
@@ -184,16 +285,26 @@ class IpcSockDgram(Rule):
         if problem:
             return Conflict(problem)
         edits += thread_edits
-        more, problem = single_transfer(cf, path, handler, "recv", rid)
+        fd = param_name(cf, params(handler)[0]) if params(handler) else ""
+        # There is no connection any more: a descriptor named for one is the socket.
+        new_fd = socket_name(cf, handler) if "conn" in fd else ""
+        more, problem = single_transfer(cf, path, handler, "recv", rid, new_fd)
         if problem:
             return Conflict(problem)
         edits += more
-        fd = param_name(cf, params(handler)[0]) if params(handler) else ""
+        more, problem = refuse_short_datagram(cf, path, handler, rid)
+        if problem:
+            return Conflict(problem)
+        edits += more
         for call in calls(cf, fn_body(handler), "close"):
             args = call.child_by_field_name("arguments").named_children
             if len(args) == 1 and text(cf, args[0]) == fd and call.parent.type == \
                     "expression_statement":
                 edits.append(delete_statement(cf, path, call.parent, rid))
+        if new_fd:
+            edits += rename_by_kind(cf, path, {(fd, "ordinary"): new_fd}, rid,
+                                    within=(handler.start, handler.end),
+                                    skip=[(e.start, e.end) for e in edits])
         # Words the change made untrue: nothing listens, and the socket serves any request.
         for n in walk(cf.tree.root_node):
             words = STALE_WORDS.get(n.type, ())
@@ -201,7 +312,11 @@ class IpcSockDgram(Rule):
                 at = cf.data.find(stale, n.start_byte, n.end_byte)
                 if at >= 0 and not any(e.start <= at < e.end for e in edits):
                     edits.append(replace(path, at, at + len(stale), fresh, rid))
-        return Edits(edits, f"SOCK_DGRAM; {handler.name}() reads one datagram per message")
+        why = [f"SOCK_DGRAM; {handler.name}() reads one datagram per message",
+               "refuses a short datagram"]
+        if new_fd:
+            why.append(f"descriptor {fd} becomes {new_fd}")
+        return Edits(edits, "; ".join(why))
 
     def _thread(self, cf: CFile, accept: Node) -> tuple[list[Edit], Item | None, str]:
         rid, path = self.id, IPC_C

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_messages import EXPECTED, TREES, files, run_step, write_tree, zig_compile
+from test_messages import EXPECTED, ROOT, TREES, files, run_step, write_tree, zig_compile
 
 from refactor.c.lossless import CFile
 from refactor.rule import Status
@@ -121,3 +121,91 @@ def test_all_eras_compile_after_the_whole_recipe(tmp_path):
         tree = write_tree(TREES / era, plan.final.changes, tmp_path / era)
         sees = b"usr.sbin/bhyve" in (Path(tree) / "usr.sbin/bhyvectl/Makefile").read_bytes()
         assert zig_compile(tree, bhyvectl_sees_bhyve=sees) == [], era
+
+
+# ----- a datagram is read whole or refused ------------------------------------------
+
+
+def _function(cf: CFile, name: str) -> str:
+    fn = cf.function(name)
+    assert fn is not None, name
+    return cf.data[fn.start:fn.end].decode()
+
+
+def test_step4_refuses_a_short_datagram_and_names_the_socket():
+    """recv() of a datagram returns what was sent: fewer bytes than a struct
+    ipc_message is a short message, never read as a whole one; and the handler's
+    descriptor is the socket, not a connection."""
+    cf = CFile(files(EXPECTED / "4")["usr.sbin/bhyve/ipc.c"], "ipc.c")
+    body = _function(cf, "get_message")
+    assert "\nget_message(int fd, struct vmctx *ctx)\n" in body
+    assert "recv_len = recv(fd, buf, len, 0);" in body
+    assert "if (recv_len != (ssize_t)len) {" in body
+    assert 'recv_len < 0 ? strerror(errno) : "short message");' in body
+    assert "perror(" not in body
+    assert b"conn_fd" not in cf.data and b"conn" not in cf.data.replace(b"connect", b"")
+
+
+def test_fixture_short_check_without_an_errno_report():
+    """No errno is reported by the check: its condition alone becomes the length test."""
+    after = ROOT / "fixtures/rules/ipc-sock-dgram/after/usr.sbin/bhyve/ipc.c"
+    body = _function(CFile(after.read_bytes(), "ipc.c"), "get_message")
+    assert "n = recv(fd, &msg, sizeof(msg), 0);\n\tif (n != (ssize_t)sizeof(msg))\n" in body
+
+
+def test_a_recv_without_an_error_check_is_a_conflict(tmp_path):
+    dst = shutil.copytree(EXPECTED / "3", tmp_path / "t")
+    p = dst / "usr.sbin/bhyve/ipc.c"
+    p.write_bytes(p.read_bytes().replace(b"\tif (recv_len < 0) {", b"\tif (recv_len == 7) {"))
+    out = IpcSockDgram().plan(Tree.from_dir(dst))
+    assert out.status == Status.CONFLICT and "recv_len < 0" in out.reason, out.reason
+
+
+HARNESS = r"""
+#include "ipc.c"
+#include <assert.h>
+int raw_stdio;
+static int checkpoints;
+int vm_checkpoint(struct vmctx *c, char *f, bool s) { (void)c; (void)f; (void)s;
+	checkpoints++; return (0); }
+int vm_get_name(struct vmctx *c, char *b, size_t n) { (void)c; (void)b; (void)n;
+	return (-1); }
+int main(void) {
+	struct ipc_message m;
+	int sv[2], r;
+	assert(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+	memset(&m, 0, sizeof(m));
+	m.code = START_CHECKPOINT;
+	assert(send(sv[0], &m, sizeof(m.code), 0) == sizeof(m.code));
+	r = get_message(sv[1], NULL);
+	printf("short %d %d\n", r, checkpoints);
+	assert(send(sv[0], &m, sizeof(m), 0) == sizeof(m));
+	r = get_message(sv[1], NULL);
+	printf("whole %d %d\n", r, checkpoints);
+	return (0);
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("clang") is None, reason="needs a host clang")
+def test_golden_get_message_refuses_a_short_datagram_when_run(tmp_path):
+    """The golden ipc.c, compiled on the host around a socketpair: a datagram
+    holding only the opcode is refused and starts no checkpoint; a whole one does."""
+    import subprocess
+
+    tree = EXPECTED / "4"
+    inc = tmp_path / "inc"
+    (inc / "sys").mkdir(parents=True)
+    # Just enough of FreeBSD's headers for the fixture's vmmapi.h on another host.
+    (inc / "pthread_np.h").write_text("#define\tpthread_set_name_np(t, n)\t((void)0)\n")
+    (inc / "sys/cpuset.h").write_text("#include <stdint.h>\n"
+                                      "typedef struct { unsigned long b; } cpuset_t;\n")
+    (tmp_path / "main.c").write_text(HARNESS)
+    exe = tmp_path / "t"
+    subprocess.run(["clang", "-Wall", "-Werror", "-D__FBSDID(s)=", "-DWITHOUT_CAPSICUM",
+                    "-I", str(inc), "-I", str(tree / "usr.sbin/bhyve"),
+                    "-I", str(tree / "lib/libvmmapi"), str(tmp_path / "main.c"), "-o", str(exe)],
+                   check=True, capture_output=True)
+    res = subprocess.run([str(exe)], capture_output=True, text=True, check=True)
+    assert res.stdout.split("\n")[:2] == ["short -1 0", "whole 0 1"], res.stdout
+    assert "short message" in res.stderr
