@@ -105,16 +105,7 @@ def test_checker_flags_keywords_and_white_space_in_any_file():
 
 # --- the series in every era -------------------------------------------------------------
 
-# Known, found by this test: on the spring-2021 shape (bhyve-2021-partial), ipc-rename
-# turns `&op, sizeof(op)` into `&imsg, sizeof(imsg)` on the recvfrom() line without
-# re-wrapping it, so ipc.c:108 goes past 80 columns.  Strict: fixing the rule makes
-# this xfail an error, so the mark is removed with the fix.
-LONG_RECVFROM = pytest.mark.xfail(strict=True, reason="ipc-rename leaves ipc.c:108 over "
-                                  "80 columns in the spring-2021 shape")
-
-
-@pytest.mark.parametrize("era", [pytest.param(e, marks=LONG_RECVFROM)
-                                 if e == "bhyve-2021-partial" else e for e in ERAS])
+@pytest.mark.parametrize("era", ERAS)
 def test_series_adds_no_style9_violation(era):
     found = [f"step {n}: {v}" for n, changes in series(era)
              for v in check_change(changes) if v.rule != KEYWORD]

@@ -8,6 +8,7 @@ from refactor.c.includes import include_block
 from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import is_function_declaration, storage_static
 from refactor.c.spans import cdefs_lines, delete_items, licence_block
+from refactor.c.wrap import wrap
 from refactor.edits import Edit, insert, replace
 
 
@@ -44,24 +45,6 @@ def prototype_separator(style_line: bytes) -> bytes:
 def proto_style(line: bytes, rtype: str, rest: str) -> bytes:
     """A prototype `rtype rest;` in the style of `line`."""
     return rtype.encode() + prototype_separator(line) + rest.encode() + b";\n"
-
-
-def wrap(line: bytes, width: int = 80) -> bytes:
-    """style(9): break after a comma, continue with four spaces."""
-    def cols(s: bytes) -> int:
-        return len(s.expandtabs(8))
-    if cols(line) <= width:
-        return line
-    out, cur = [], b""
-    for part in re.split(rb"(?<=,) ", line):
-        cand = cur + (b" " if cur else b"") + part
-        if cur and cols(cand) > width:
-            out.append(cur)
-            cur = b"    " + part
-        else:
-            cur = cand
-    out.append(cur)
-    return b"\n".join(out)
 
 
 def function_prototypes(h: CFile) -> list[Item]:

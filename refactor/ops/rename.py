@@ -10,6 +10,7 @@ from typing import Literal
 
 from refactor.c.lossless import CFile, Ident
 from refactor.c.rename import rename_edits
+from refactor.c.wrap import rewrap
 from refactor.edits import Change, Edit
 from refactor.errors import UsageError
 from refactor.ops import Operation, register
@@ -64,7 +65,10 @@ class Rename(Operation):
 
     Definitions, prototypes, calls and every other use are renamed, in every
     `#if` branch and inside `#define` bodies, through the lossless layer: no
-    byte outside the identifiers changes.  `kind` limits the rename to one
+    byte outside the identifiers changes, except that a statement the longer
+    name pushes past 80 columns is re-wrapped as style(9) asks (broken after
+    a comma, continued with four spaces); a line that has no comma to break
+    at is named in the reason.  `kind` limits the rename to one
     kind of name (`function`, `variable`, `type`, `tag`, `field`, `macro`);
     `any` renames every identifier spelled `old`.  Comments and string
     literals are left alone unless `comments` or `strings` is true; then
@@ -147,8 +151,15 @@ class Rename(Operation):
                 found.update(rename_edits(views[p], o.old, o.new, kinds=(), rule=self.id,
                                           in_comments=o.comments, in_strings=o.strings))
         ordered = sorted(found, key=lambda e: (e.path, e.start))
-        edits: list[Change] = list(ordered)
-        reason = f"renames {len(edits)} sites in {len(uses)} files"
+        sites = len(ordered)
+        # A longer name may push a statement past 80 columns: re-flow it (style(9)),
+        # and say where that cannot be done.
+        flowed, long_lines = rewrap(tree.read, ordered)
+        edits: list[Change] = list(flowed)
+        reason = f"renames {sites} sites in {len(uses)} files"
+        if long_lines:
+            reason += f"; over 80 columns after it, with no comma to break at: " \
+                      f"{', '.join(long_lines)}"
         left = self._left_behind(tree, files)
         if left:
             reason += f"; {o.old} is still used in {', '.join(left)}, outside the paths"

@@ -29,6 +29,7 @@ from refactor.c.nodes import node_text as text
 from refactor.c.rename import rename_by_kind
 from refactor.c.spans import delete_lines, inside
 from refactor.c.statements import append_argument, delete_declarator
+from refactor.c.wrap import rewrap
 from refactor.edits import Edit, insert, replace
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
 from refactor.tree import Tree
@@ -257,6 +258,10 @@ class IpcRename(Rule):
     that name is kept -- it is upstream's form of get_message() -- and only
     its message type is converted, if it still takes a struct checkpoint_op.
 
+    A statement that a longer name pushes past 80 columns is re-wrapped the
+    style(9) way (broken after a comma, continued with four spaces); one with
+    no comma to break at is named in the reason.
+
     Already applied when no such name is left and the handler reads no struct
     checkpoint_op.  Not applicable without ipc.c.
     """
@@ -325,10 +330,13 @@ class IpcRename(Rule):
         if not edits:
             return AlreadyApplied("ipc.c has no checkpoint_* names of its own left"
                                   + (f" ({notes[0]})" if notes else ""))
+        # A longer name may push a statement past 80 columns: re-flow it as style(9) wants.
+        edits, long_lines = rewrap(tree.read, edits)
+        notes += [f"{where} after the rename, with no comma to break at" for where in long_lines]
         done = ", ".join(f"{a} -> {b}" for a, b in sorted(renames.items()))
         return Edits(edits, f"renames {done or 'nothing'}"
                      + (f"; {', '.join(retyped)} now read struct {MSG_STRUCT}" if retyped else "")
-                     + (f"; {notes[0]}" if notes else ""))
+                     + "".join(f"; {n}" for n in notes))
 
 
 #: What send_message()'s error message called the one request it used to send.
