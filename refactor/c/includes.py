@@ -24,11 +24,22 @@ from refactor.tree import Tree
 KNOWN_SYSTEM = frozenset(f"<{h}>" for h in SYSTEM_HOMES.values())
 
 
+#: style(9)'s include groups, in file order.
+SYS, NET, SYSTEM, LOCAL = 0, 1, 2, 3
+#: What opens the <sys/...> group, unsorted, before the rest.
+LEADING = ("<sys/cdefs.h>", "<sys/param.h>", "<sys/types.h>")
+_NET = ("net/", "netinet/", "netinet6/", "netgraph/", "netpfil/", "protocols/")
+
+
 def include_group(spelled: str) -> int:
-    """0 for <sys/...>, 1 for other <...>, 2 for "..."."""
+    """SYS for <sys/...>, NET for the network headers (<net/...>, <netinet/...>),
+    SYSTEM for other <...>, LOCAL for "..."."""
     if spelled.startswith('"'):
-        return 2
-    return 0 if spelled.startswith("<sys/") else 1
+        return LOCAL
+    name = spelled[1:]
+    if name.startswith("sys/"):
+        return SYS
+    return NET if name.startswith(_NET) else SYSTEM
 
 
 def include_line(spelled: str) -> bytes:
@@ -67,7 +78,7 @@ def include_block(cf: CFile, needed: Sequence[str], extra_quoted: Sequence[str] 
             chosen.append((q, include_line(q), -1))
     # style(9): <sys/...> first, then other <...>, then "..."; quoted ones sorted.
     chosen.sort(key=lambda c: (include_group(c[0]),
-                               c[0] if include_group(c[0]) == 2 else "",
+                               c[0] if include_group(c[0]) == LOCAL else "",
                                c[2] if c[2] >= 0 else 1 << 60))
     out = b""
     prev = None
@@ -198,11 +209,15 @@ def includes_declaring(tree: Tree, cf: CFile, names: set[str], local: set[str],
 
 def add_include(cf: CFile, path: str, spelled: str, rule: str,
                 near: str | None = None) -> Edit | None | str:
-    """The edit adding `#include spelled` in its sorted place among its group.
+    """The edit adding `#include spelled` in its style(9) place.
 
-    The group is the includes of the same kind (<sys/...>, <...>, "...") under
-    the same #if as the include `near` (or at top level).  None when cf has it
-    already; a string saying why when there is no place for it.
+    Its group is the includes of the same kind (include_group) under the same
+    #if as the include `near` (or at top level).  Within the group it takes
+    its sorted place when the group is sorted (past the LEADING headers, which
+    open the <sys/...> group: a LEADING one goes right after <sys/cdefs.h>),
+    else it goes at the group's end.  A group of its own goes after the groups
+    before it, else before those after it, a blank line between.  None when cf
+    has it already; a string saying why when there is no place for it.
     """
     incs = cf.includes()
     if any(i.name == spelled for i in incs):
@@ -213,19 +228,40 @@ def add_include(cf: CFile, path: str, spelled: str, rule: str,
         if anchor is None:
             return f"{path} does not include {near}; cannot place {spelled} next to it"
         parent = anchor.parent
-    group = include_group(spelled)
-    sibs = [i for i in incs if i.parent is parent and include_group(i.name) == group]
-    text = include_line(spelled)
-    after = [i for i in sibs if i.name > spelled] if group == 2 else []
-    if after:
-        return insert(path, after[0].lead_start, text, rule)
-    if sibs:
-        return insert(path, sibs[-1].end, text, rule)
-    # A group of its own: after the groups before it, else before those after it.
     level = [i for i in incs if i.parent is parent]
+    if not level:
+        return f"{path} has no #include to place {spelled} among"
+    group = include_group(spelled)
+    text = include_line(spelled)
+    same = [i for i in level if include_group(i.name) == group]
+    if same:
+        lead = 0
+        while lead < len(same) and same[lead].name in LEADING:
+            lead += 1
+        if spelled in LEADING:
+            after_cdefs = [i for i in same[:lead] if i.name == "<sys/cdefs.h>"]
+            if after_cdefs:
+                return insert(path, after_cdefs[0].end, text, rule)
+            return insert(path, same[0].lead_start, text, rule)
+        rest = [i.name for i in same[lead:]]
+        if rest == sorted(rest):
+            later = [i for i in same[lead:] if i.name > spelled]
+            if later:
+                return insert(path, later[0].lead_start, text, rule)
+        return insert(path, same[-1].end, text, rule)
     before = [i for i in level if include_group(i.name) < group]
     if before:
         return insert(path, before[-1].end, b"\n" + text, rule)
-    if level:
-        return insert(path, level[0].lead_start, text + b"\n", rule)
-    return f"{path} has no #include to place {spelled} among"
+    return insert(path, level[0].lead_start, text + b"\n", rule)
+
+
+def need_include(changes: list, cf: CFile, path: str, spelled: str, rule: str,
+                 near: str | None = None) -> str:
+    """Append to `changes` the edit that adds `#include spelled` (add_include) when cf
+    lacks it; "" when done or not needed, else why it cannot be placed."""
+    edit = add_include(cf, path, spelled, rule, near)
+    if isinstance(edit, str):
+        return edit
+    if edit is not None:
+        changes.append(edit)
+    return ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from refactor.c.includes import add_include, resolve_include
+from refactor.c.includes import need_include, resolve_include
 from refactor.c.lossless import CFile
 from refactor.c.protos import add_prototype, drop_static
 from refactor.edits import Change, Edit
@@ -81,11 +81,9 @@ class Export(Operation):
             changes += _type_headers(h, hpath, proto.text, self.id)
         sees = any(resolve_include(tree, i.name, path) == hpath for i in cf.includes())
         if changes and not sees:
-            inc = add_include(cf, path, quoted(path, hpath), self.id)
-            if isinstance(inc, str):
-                return Conflict(inc)
-            if inc is not None:
-                changes.append(inc)
+            problem = need_include(changes, cf, path, quoted(path, hpath), self.id)
+            if problem:
+                return Conflict(problem)
         if not changes:
             return AlreadyApplied(f"{o.function}() is not static and "
                                   f"{hpath.rsplit('/', 1)[-1]} declares it")
@@ -112,7 +110,5 @@ def _type_headers(h: CFile, hpath: str, proto: bytes, rule: str) -> list[Change]
     for name, spelled in TYPE_HEADERS.items():
         if name.encode() in words and spelled not in have and not h.items_named(name):
             # Among the header's own includes, inside its include guard.
-            inc = add_include(h, hpath, spelled, rule, near=incs[0].name if incs else None)
-            if isinstance(inc, Edit):
-                out.append(inc)
+            need_include(out, h, hpath, spelled, rule, near=incs[0].name if incs else None)
     return out

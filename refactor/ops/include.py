@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from refactor.c.includes import add_include
 from refactor.c.lossless import CFile, Item
-from refactor.edits import Edit, insert, replace
+from refactor.edits import Edit, replace
 from refactor.errors import UsageError
 from refactor.ops import Operation, register
 from refactor.ops._headers import DEFAULT_SEARCH, declared, resolve
@@ -15,18 +16,6 @@ from refactor.rule import AlreadyApplied, Conflict, Edits, Outcome
 from refactor.tree import Tree, norm
 
 _SPELLED = re.compile(r'<[^<>"\s]+>|"[^<>"\s]+"')
-_FIRST = ("<sys/cdefs.h>", "<sys/param.h>", "<sys/types.h>")
-_NET = ("net/", "netinet/", "netinet6/", "netgraph/", "netpfil/")
-
-
-def group(spelled: str) -> int:
-    """style(9)'s include groups: <sys/...>, <net...>, other <...>, then "local" headers."""
-    if spelled.startswith('"'):
-        return 3
-    name = spelled[1:]
-    if name.startswith("sys/"):
-        return 0
-    return 1 if name.startswith(_NET) else 2
 
 
 @dataclass(frozen=True)
@@ -94,9 +83,9 @@ class Include(Operation):
         if o.action == "add":
             if have:
                 return AlreadyApplied(f"{path} includes {o.header}")
-            edit = _add(cf, o.header, self.id)
-            if edit is None:
-                return Conflict(f"{path} has no #include to place {o.header} among")
+            edit = add_include(cf, path, o.header, self.id)
+            if not isinstance(edit, Edit):
+                return Conflict(edit or f"{path} includes {o.header}")
             return Edits([edit], f"adds #include {o.header} to {path}")
         if not have:
             return AlreadyApplied(f"{path} does not include {o.header}")
@@ -120,32 +109,6 @@ class Include(Operation):
                 return (f"{cf.path}:{cf.line_of(ident.start)} still uses {ident.name} "
                         f"from {o.header} ({header})")
         return ""
-
-
-def _add(cf: CFile, spelled: str, rule: str) -> Edit | None:
-    top = [it for it in cf.includes() if it.parent is None]
-    if not top:
-        return None
-    line = f"#include {spelled}\n".encode()
-    g = group(spelled)
-    same = [it for it in top if group(it.name) == g]
-    if same:
-        # <sys/cdefs.h>, then <sys/param.h> or <sys/types.h>, open the group unsorted.
-        fixed = 0
-        while fixed < len(same) and same[fixed].name in _FIRST:
-            fixed += 1
-        rest = same[fixed:]
-        names = [it.name for it in rest]
-        if names == sorted(names) and spelled not in _FIRST:
-            later = [it for it in rest if it.name > spelled]
-            if later:
-                return insert(cf.path, later[0].start, line, rule)
-        return insert(cf.path, same[-1].end, line, rule)
-    before = [it for it in top if group(it.name) < g]
-    if before:
-        return insert(cf.path, before[-1].end, b"\n" + line, rule)
-    after = [it for it in top if group(it.name) > g]
-    return insert(cf.path, after[0].start, line + b"\n", rule)
 
 
 def _cut(cf: CFile, it: Item, rule: str) -> Edit:

@@ -14,6 +14,7 @@ from refactor.c.includes import (
     add_include,
     header_provides,
     include_group,
+    need_include,
     resolve_include,
 )
 from refactor.c.lossless import CFile, Item
@@ -246,11 +247,10 @@ class _Planner:
             changes += self.existing_dest(extra, moved_text)
         if any(where == self.dest for _, where in crossing) or shared_types or \
                 carried_names & set(sel.called_back):
-            inc = add_include(src, self.source, quoted(self.source, self.header), self.rule)
-            if isinstance(inc, str):
-                return Conflict(inc)
-            if inc is not None:
-                changes.append(inc)
+            problem = need_include(changes, src, self.source, quoted(self.source, self.header),
+                                   self.rule)
+            if problem:
+                return Conflict(problem)
         if self.dst is None and o.srcs:
             mk = srcs_next_to(self.tree, self.source, self.dest, self.rule)
             if isinstance(mk, str):
@@ -310,9 +310,7 @@ class _Planner:
                 continue
             cf = self.tree.view(f, CFile)
             if cf is not None and any(cf.idents(n, "ordinary") for n in names):
-                inc = add_include(cf, f, quoted(f, self.header), self.rule)
-                if isinstance(inc, Edit):
-                    out.append(inc)
+                need_include(out, cf, f, quoted(f, self.header), self.rule)  # best effort
         return out
 
     def header_changes(self, crossing: list[tuple[Item, str]],

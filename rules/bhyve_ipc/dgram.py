@@ -9,7 +9,7 @@ max-vmname-vmmapi adds MAX_VMNAME next to VMMAPI_VERSION and removes the copies.
 
 from __future__ import annotations
 
-from refactor.c.includes import add_include
+from refactor.c.includes import need_include
 from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import (
     Node,
@@ -190,11 +190,9 @@ def refuse_short_datagram(cf: CFile, path: str, fn: Item, rule: str) -> tuple[li
         line = f"{head}{' ' + rest.rstrip() if rest else ''}\n{indent}    {why});"
     edits.append(replace(path, perror.parent.start_byte, perror.parent.end_byte, line, rule))
     for header in ("<errno.h>", "<string.h>"):
-        added = add_include(cf, path, header, rule)
-        if isinstance(added, str):
-            return [], added
-        if added is not None:
-            edits.append(added)
+        problem = need_include(edits, cf, path, header, rule)
+        if problem:
+            return [], problem
     return edits, ""
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from refactor.c.closure import item_names, item_uses, macro_used
 from refactor.c.deadcode import left_unused
-from refactor.c.includes import add_include
+from refactor.c.includes import need_include
 from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import (
     callee_names,
@@ -663,11 +663,9 @@ class BhyverunInitIpc(Rule):
                 at = line_start(data, top.start_byte)
                 indent = data[at : top.start_byte]
                 changes.append(insert(BHYVERUN_C, at, indent + b"init_snapshot();\n\n", self.id))
-        inc = add_include(cf, BHYVERUN_C, '"ipc.h"', self.id, near='"snapshot.h"')
-        if isinstance(inc, str):
-            return Conflict(inc)
-        if inc is not None:
-            changes.append(inc)
+        problem = need_include(changes, cf, BHYVERUN_C, '"ipc.h"', self.id, near='"snapshot.h"')
+        if problem:
+            return Conflict(problem)
         if not changes:
             return AlreadyApplied(f"{BHYVERUN_C} already starts the socket through "
                                   f"{new[0].name}() and includes ipc.h")
