@@ -12,12 +12,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from refactor.c.lossless import CFile, Item
 from refactor.c.spans import has_blank_line, line_end, line_start
 from refactor.c.stubs import SYSTEM_HOMES
 from refactor.c.words import LANGUAGE_WORDS
-from refactor.edits import Edit, insert
+from refactor.edits import Edit, insert, replace
 from refactor.tree import Tree
 
 #: <x.h> spellings of the headers stubs.SYSTEM_HOMES knows the names of.
@@ -265,3 +266,170 @@ def need_include(changes: list, cf: CFile, path: str, spelled: str, rule: str,
     if edit is not None:
         changes.append(edit)
     return ""
+
+
+# ----- is an #include still needed? ------------------------------------------------
+
+#: Names C gives every function, which no header declares.
+_PREDEFINED = frozenset({"__func__", "__FILE__", "__LINE__", "__DATE__", "__TIME__"})
+_DIRECTIVE_TEST = re.compile(rb"[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif)\b")
+
+
+@dataclass(frozen=True)
+class IncludeVerdict:
+    """Whether a file still needs an #include: "needed", "unused" or "unknown"
+    (cannot tell -- the include stays), and why, in one line."""
+
+    status: str
+    why: str
+
+
+def _used_names(cf: CFile) -> dict[str, int]:
+    """Names the file uses that some declaration outside it must provide, with the
+    offset of a first use: not its own top-level names, locals or parameters, fields,
+    labels, or macros only tested by #if (configuration switches)."""
+    from refactor.c.nodes import local_declarations, param_names
+
+    own = {n for it in cf.items if it.kind not in ("include", "conditional")
+           for n in it.names if n}
+    for fn in cf.items:
+        if fn.kind == "function":
+            own |= set(local_declarations(cf, fn)) | param_names(cf, fn)
+    out: dict[str, int] = {}
+    for i in cf.identifiers:
+        if i.kind in ("field", "label") or i.name in own or i.name in out or \
+                i.name in LANGUAGE_WORDS or i.name in _PREDEFINED:
+            continue
+        if _DIRECTIVE_TEST.match(cf.data, line_start(cf.data, i.start)):
+            continue
+        out[i.name] = i.start
+    return out
+
+
+def _closure(tree: Tree, includer: str, spelled: list[str], search: tuple[str, ...]
+             ) -> tuple[list[str], set[str]]:
+    """The tree headers the #includes `spelled` of `includer` bring in, directly or
+    not, and the <...> headers among them that the tree does not have."""
+    paths: list[str] = []
+    outside: set[str] = set()
+    todo = [(includer, s) for s in spelled]
+    while todo:
+        at, name = todo.pop(0)
+        p = resolve_include(tree, name, at, search)
+        if p is None and name.startswith("<") and tree.exists("include/Makefile"):
+            from refactor.sysroot import sysroot_for  # a full tree: staging reads Makefiles
+
+            p = sysroot_for(tree).resolve(name[1:-1])
+        if p is None:
+            outside.add(name)
+        elif p not in paths:
+            paths.append(p)
+            todo += [(p, m.group(1).decode("latin-1"))
+                     for m in _INCLUDE.finditer(tree.read(p) or b"")]
+    return paths, outside
+
+
+def _brought(tree: Tree, paths: list[str], outside: set[str], search: tuple[str, ...],
+             surely: bool = False) -> set[str]:
+    """What the headers may declare (in any #if branch), or with `surely`, what they
+    declare whatever the configuration (_surely_declared)."""
+    names: set[str] = set()
+    for p in paths:
+        names |= _surely_declared(tree, p) if surely else declared(tree, p, search)
+    return names | {n for n, h in SYSTEM_HOMES.items() if f"<{h}>" in outside}
+
+
+_NOT_DEFINED = re.compile(r"!defined\(([A-Za-z_]\w*)\)")
+
+
+def _guarding(it: Item) -> bool:
+    """Whether a conditional only guards against a second declaration: `#ifndef X`
+    that defines X first (an include guard, __bool_true_false_are_defined), of a
+    _DECLARED macro, or of __cplusplus -- true for every C compilation."""
+    m = _NOT_DEFINED.fullmatch(it.name or "")
+    if m is None:
+        return False
+    name = m.group(1)
+    first = next((k for k in it.children if k.kind not in ("comment",)), None)
+    return name == "__cplusplus" or name.endswith("_DECLARED") or (
+        first is not None and first.kind == "define" and first.name == name)
+
+
+def _surely_declared(tree: Tree, path: str) -> set[str]:
+    """The names a tree header declares outside any #if but its guards: what any
+    configuration sees (not, say, sys/types.h's `bool`, which is _KERNEL only)."""
+    cf = tree.view(path, CFile)
+    if cf is None:
+        return set()
+    out = set()
+    for it in cf.items:
+        if it.kind in _NOT_DECLARATIONS:
+            continue  # (a forward `struct x;` counts: it declares the tag)
+        up = it.parent
+        while up is not None and up.kind == "conditional" and _guarding(up):
+            up = up.parent
+        if up is None:
+            out |= {n for n in it.names if n}
+    return out
+
+
+def include_verdict(tree: Tree, cf: CFile, spelled: str,
+                    search: tuple[str, ...] = DEFAULT_SEARCH) -> IncludeVerdict:
+    """Does `cf` still use anything `#include spelled` brings?
+
+    What the include brings: the names declared by the header and the tree
+    headers it includes, directly or not (found next to the file, under
+    `search`, or where a full tree's staged sysroot puts them), and for the
+    <...> headers among them that the tree does not have, the names
+    stubs.SYSTEM_HOMES knows them for.  A use of one of those that no other
+    include of the file declares itself: "needed".  When every header
+    involved is in the tree and parses, no such use: "unused".  When some are
+    not in the tree (or do not parse), what is known of them is not all they
+    declare: "unused" only when every other name the file uses has a home
+    among its other includes (else one of the unknown names may come from
+    this header: "unknown", and it stays).
+    """
+    names = _used_names(cf)
+    paths, outside = _closure(tree, cf.path, [spelled], search)
+    brought = _brought(tree, paths, outside, search)
+    # A name another include of the file declares itself (size_t, which many headers
+    # declare) does not keep this one; one it only brings from further down does
+    # (the file keeps including what it uses).
+    others = [i.name for i in cf.includes() if i.name != spelled]
+    accounted = _brought(tree, *_closure(tree, cf.path, others, search), search, surely=True)
+    direct: set[str] = set()
+    for other in others:
+        p = resolve_include(tree, other, cf.path, search)
+        direct |= _surely_declared(tree, p) if p is not None else {
+            n for n, h in SYSTEM_HOMES.items() if f"<{h}>" == other}
+    hit = sorted((n for n in names if n in brought and n not in direct),
+                 key=lambda n: names[n])
+    if hit:
+        return IncludeVerdict("needed", f"{cf.path}:{cf.line_of(names[hit[0]])} still uses "
+                              f"{hit[0]} from {spelled}" + (f" ({paths[0]})" if paths else ""))
+    # A header the lossless layer cannot fully parse may declare more than it shows.
+    broken = [p for p in paths if (v := tree.view(p, CFile)) is None or v.errors]
+    if not outside and not broken:
+        return IncludeVerdict("unused", f"nothing {spelled} declares is used"
+                              + (" that the other includes do not declare too"
+                                 if any(n in brought for n in names) else ""))
+    if not (brought - LANGUAGE_WORDS) and not paths and spelled != "<sys/cdefs.h>":
+        return IncludeVerdict("unknown", f"{spelled} is neither in the tree nor a header "
+                              "whose names the tool knows")
+    unknown = sorted((n for n in names if n not in accounted), key=lambda n: names[n])
+    if unknown:
+        more = f" and {len(unknown) - 1} more names" if len(unknown) > 1 else ""
+        return IncludeVerdict("unknown", f"{unknown[0]} ({cf.path}:"
+                              f"{cf.line_of(names[unknown[0]])}){more} "
+                              f"come{'s' if not more else ''} from no header the tool "
+                              "knows, and could come from this one")
+    return IncludeVerdict("unused", f"none of the names {spelled} is known for is used, and "
+                          "every other name has a known home")
+
+
+def cut_include(cf: CFile, path: str, it: Item, rule: str) -> Edit:
+    """Remove an #include line; an #if block holding only it goes with it."""
+    parent = it.parent
+    if parent is not None and parent.kind == "conditional" and parent.children == [it]:
+        it = parent
+    return replace(path, it.full_start, it.full_end, b"", rule)

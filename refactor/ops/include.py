@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from refactor.c.includes import add_include
-from refactor.c.lossless import CFile, Item
-from refactor.edits import Edit, replace
+from refactor.c.includes import add_include, cut_include, include_verdict
+from refactor.c.lossless import CFile
+from refactor.edits import Edit
 from refactor.errors import UsageError
 from refactor.ops import Operation, register
-from refactor.ops._headers import DEFAULT_SEARCH, declared, resolve
-from refactor.rule import AlreadyApplied, Conflict, Edits, Outcome
+from refactor.ops._headers import DEFAULT_SEARCH
+from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome
 from refactor.tree import Tree, norm
 
 _SPELLED = re.compile(r'<[^<>"\s]+>|"[^<>"\s]+"')
@@ -40,13 +40,16 @@ class Include(Operation):
     group of its own goes after the previous group (or before the next one)
     with a blank line between.
 
-    A removal is made only when nothing the header declares is still used:
-    the header is found in the tree (a quoted one next to the file, a `<...>`
-    one under `search`), its names (and those of the tree headers it
-    includes) are taken from its top-level items, and the file must use none
-    of them that it does not declare itself.  When the header is not in the
-    tree (a system header the tree does not have), there is no telling, and
-    the removal is a conflict that says so.
+    A removal is made only when nothing the header brings is still used
+    (refactor.c.includes.include_verdict): the header and the tree headers it
+    includes are found in the tree (a quoted one next to the file, a `<...>`
+    one under `search`, or where a full tree's staged sysroot puts it) and
+    judged by every name they declare; a system header the tree lacks is
+    judged by the names the tool knows it for, and only when every other name
+    the file uses has a known home (else one of the unknown names may come
+    from it).  A use is a conflict.  When it cannot be told, the include
+    stays and the removal is not applicable, with the reason in one line
+    (choice: not a conflict, so a recipe goes on).
 
     Already applied when the file has the include (add) or has not (remove);
     a conflict when the file is missing, or has no #include to place a new
@@ -89,31 +92,14 @@ class Include(Operation):
             return Edits([edit], f"adds #include {o.header} to {path}")
         if not have:
             return AlreadyApplied(f"{path} does not include {o.header}")
-        why = self._still_needed(tree, cf)
-        if why:
-            return Conflict(why)
-        return Edits([_cut(cf, it, self.id) for it in have],
-                     f"removes #include {o.header} from {path}: nothing of it is used")
-
-    def _still_needed(self, tree: Tree, cf: CFile) -> str:
-        o = self.options
-        header = resolve(tree, cf.path, o.header, o.search)
-        if header is None:
-            return (f"cannot tell whether {cf.path} still needs {o.header}: the header is "
-                    f"not in the tree (searched {', '.join(o.search)})")
-        provided = declared(tree, header, o.search)
-        own = {n for it in cf.items if it.kind not in ("include", "conditional")
-               for n in it.names if n}
-        for ident in cf.identifiers:
-            if ident.name in provided and ident.name not in own:
-                return (f"{cf.path}:{cf.line_of(ident.start)} still uses {ident.name} "
-                        f"from {o.header} ({header})")
-        return ""
+        verdict = include_verdict(tree, cf, o.header, o.search)
+        if verdict.status == "needed":
+            return Conflict(verdict.why)
+        if verdict.status == "unknown":
+            # Choice: not a conflict -- the include stays, the plan says why, the recipe goes on.
+            return NotApplicable(f"{o.header} stays in {path}: cannot tell whether it is "
+                                 f"still needed: {verdict.why}")
+        return Edits([cut_include(cf, path, it, self.id) for it in have],
+                     f"removes #include {o.header} from {path}: {verdict.why}")
 
 
-def _cut(cf: CFile, it: Item, rule: str) -> Edit:
-    """Remove the include; an #if block holding only it goes with it."""
-    parent = it.parent
-    if parent is not None and parent.kind == "conditional" and parent.children == [it]:
-        it = parent
-    return replace(cf.path, it.full_start, it.full_end, b"", rule)

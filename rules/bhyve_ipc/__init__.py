@@ -16,14 +16,15 @@ from refactor_rules.bhyve_ipc._load import load
 TEXTS = {
     "ipc-extract": Text(
         "move the IPC socket code out of snapshot.c",
-        """The unix domain socket that bhyvectl(8) uses was added together with
-        the save/restore code and lives in snapshot.c.  Move it into ipc.c and
-        ipc.h so that it can be used for requests other than checkpoint and
-        suspend.  init_checkpoint_thread() is split in two: init_snapshot()
-        sets up the mutex and condition variables of save/restore and stays in
-        snapshot.c; init_ipc() creates the socket and the thread that serves
-        it.  What only ipc.c uses is static there, and ipc.h declares
-        init_ipc() alone.""",
+        lambda result: "The unix domain socket that bhyvectl(8) uses was added together "
+        "with the save/restore code and lives in snapshot.c.  Move it into ipc.c and "
+        "ipc.h so that it can be used for requests other than checkpoint and "
+        "suspend.  init_checkpoint_thread() is split in two: init_snapshot() sets up "
+        "the mutex and condition variables of save/restore and stays in snapshot.c; "
+        "init_ipc() creates the socket and the thread that serves it.  What only "
+        "ipc.c uses is static there, and ipc.h declares init_ipc() alone."
+        + "".join(f"  snapshot.c no longer includes {m[1]}, which only the moved code used."
+                  for m in re.finditer(r"snapshot\.c drops (.+?), which only", result.reason)),
         "the socket code in ipc.c"),
     "vm-checkpoint-export": Text(
         "declare vm_checkpoint() in snapshot.h",

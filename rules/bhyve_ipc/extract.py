@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from refactor.c.closure import item_names, item_uses, macro_used
 from refactor.c.deadcode import left_unused
-from refactor.c.includes import need_include
+from refactor.c.includes import cut_include, include_verdict, need_include
 from refactor.c.lossless import CFile, Item
 from refactor.c.nodes import (
     callee_names,
@@ -51,8 +51,9 @@ from refactor.c.statements import (
     paragraphs,
     statement_and_check,
 )
-from refactor.edits import Edit, NewFile, insert, replace
+from refactor.edits import Edit, EditSet, NewFile, insert, replace
 from refactor.ops.export import Export, ExportOptions
+from refactor.report import join_words
 from refactor.rule import AlreadyApplied, Conflict, Edits, NotApplicable, Outcome, Rule
 from refactor.tree import Tree
 from refactor_rules.bhyve_ipc._load import Preset
@@ -487,13 +488,43 @@ class _Extraction:
         if isinstance(header, str):
             return Conflict(header)
         h_edits, ipc_h = header
-        changes = [*snap_edits, *h_edits, NewFile(IPC_C, ipc, self.rule),
+        cut_incs, dropped, kept, why = self.unused_includes(moves, [*snap_edits, *h_edits])
+        changes = [*snap_edits, *cut_incs, *h_edits, NewFile(IPC_C, ipc, self.rule),
                    NewFile(IPC_H, ipc_h, self.rule)]
         reason = (f"moves {', '.join(it.name for it in moves.move if it.kind == 'function')} "
                   f"to {IPC_C} ({moves.how} closure)")
         if moves.share:
             reason += f"; shares {', '.join(it.name for it in moves.share)} through snapshot.h"
+        if dropped:
+            reason += f"; snapshot.c drops {join_words(dropped)}, which only the moved code used"
+        if kept:
+            reason += f"; snapshot.c keeps {join_words(kept)}: cannot tell, {why}"
         return Edits(changes, reason)
+
+    def unused_includes(self, moves: Selection, edits: list[Edit]
+                        ) -> tuple[list[Edit], list[str], list[str], str]:
+        """Of the includes of snapshot.c that the moved code needed, those nothing left
+        uses (refactor.c.includes.include_verdict, on the file as the step leaves it):
+        their removals and names; then those it cannot tell about, which stay, and why."""
+        es = EditSet()
+        es.extend(edits)
+        after = self.tree.with_changes(es.apply(self.tree.read))
+        left = after.view(SNAPSHOT_C, CFile)
+        cut: list[Edit] = []
+        dropped: list[str] = []
+        kept: list[str] = []
+        why = ""
+        for inc in self.cf.includes() if left is not None else []:
+            if inc.name not in moves.includes or inc.name == '"snapshot.h"':
+                continue
+            verdict = include_verdict(after, left, inc.name)
+            if verdict.status == "unused":
+                cut.append(cut_include(self.cf, SNAPSHOT_C, inc, self.rule))
+                dropped.append(inc.name)
+            elif verdict.status == "unknown":
+                kept.append(inc.name)
+                why = why or verdict.why
+        return cut, dropped, kept, why
 
     def private_names(self, vcf: CFile, moves: Selection) -> set[str]:
         """Moved functions and variables that no file but ipc.c uses (init_ipc() is

@@ -31,11 +31,31 @@ def test_removing_a_header_still_used_is_a_conflict(tmp_path):
         Status.CONFLICT, "d/a.c:3 still uses A_MAX from \"a.h\" (d/a.h)")
 
 
-def test_removing_a_header_not_in_the_tree_cannot_be_told(tmp_path):
-    make(tmp_path, {"a.c": "#include <stdio.h>\n\nint x;\n"})
+def test_removing_a_system_header_with_an_unknown_name_in_use_cannot_be_told(tmp_path):
+    """frob_t has no known home: it might come from <stdio.h>, so the include stays."""
+    make(tmp_path, {"a.c": "#include <stdio.h>\n\nfrob_t x;\n"})
     st, why = status(tmp_path, "include", file="a.c", header="<stdio.h>", action="remove")
-    assert st == Status.CONFLICT
-    assert why.startswith("cannot tell whether a.c still needs <stdio.h>: the header is not")
+    assert st == Status.NOT_APPLICABLE
+    assert why == ("<stdio.h> stays in a.c: cannot tell whether it is still needed: frob_t "
+                   "(a.c:3) comes from no header the tool knows, and could come from this one")
+
+
+def test_a_system_header_whose_known_names_are_unused_goes(tmp_path):
+    """Every name of a.c has a known home (its own, <unistd.h>'s), none is <stdio.h>'s."""
+    make(tmp_path, {"a.c": "#include <stdio.h>\n#include <unistd.h>\n\n"
+                           "int\nf(int fd)\n{\n\tint n;\n\n\tn = close(fd);\n"
+                           "\treturn (n);\n}\n"})
+    plan = plan_dir(get_op("include", "t").from_mapping(
+        {"file": "a.c", "header": "<stdio.h>", "action": "remove"}, "t"), tmp_path)
+    [res] = plan.rule_results()
+    assert res.status == Status.APPLIED, res.reason
+    assert plan.final.read("a.c").startswith(b"#include <unistd.h>\n\nint\n")
+
+
+def test_a_system_header_in_use_is_a_conflict(tmp_path):
+    make(tmp_path, {"a.c": "#include <stdio.h>\n\nvoid\nf(void)\n{\n\n\tperror(\"x\");\n}\n"})
+    assert status(tmp_path, "include", file="a.c", header="<stdio.h>", action="remove") == (
+        Status.CONFLICT, "a.c:7 still uses perror from <stdio.h>")
 
 
 def test_a_header_under_search_is_found(tmp_path):

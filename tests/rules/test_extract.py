@@ -270,3 +270,68 @@ def test_golden_trees_compile(tmp_path, step, defines):
 def test_golden_trees_reparse_cleanly(step):
     for p in sorted((EXPECTED / step).rglob("*.[ch]")):
         assert CFile(p.read_bytes(), p.name).errors == [], p
+
+
+# ----- the includes only the moved code needed ---------------------------------------
+
+SNAP_INCLUDES = ["<sys/capsicum.h>", "<sys/socket.h>", "<sys/un.h>", "<errno.h>",
+                 "<pthread_np.h>", "<sysexits.h>"]
+
+
+def _includes_of(data: bytes) -> list[str]:
+    return [ln.split()[1].decode() for ln in data.splitlines() if ln.startswith(b"#include ")]
+
+
+def test_an_include_it_cannot_judge_stays_and_the_reason_says_why():
+    """The fixture's snapshot.c uses CPU_CMP, which no header the tool knows declares:
+    any of the system headers the moved code needed might, so they stay -- not a
+    conflict -- and the reason says so in one clause; "debug.h" (a tree header) goes."""
+    out = IpcExtract().plan(Tree.from_dir(TREES / "bhyve-2021"))
+    assert out.status == Status.APPLIED
+    assert 'snapshot.c drops "debug.h", which only the moved code used' in out.reason
+    assert ("snapshot.c keeps <sys/capsicum.h>, <sys/socket.h>, <sys/un.h>, <errno.h>, "
+            "<pthread_np.h> and <sysexits.h>: cannot tell, CPU_CMP "
+            "(usr.sbin/bhyve/snapshot.c:247) comes from no header the tool knows") \
+        in out.reason
+    snap = (EXPECTED / "1/usr.sbin/bhyve/snapshot.c").read_bytes()
+    assert set(SNAP_INCLUDES) <= set(_includes_of(snap)) and '"debug.h"' not in _includes_of(snap)
+
+
+CPUSET_H = (b"/* Our own stand-in for the tree's sys/sys/cpuset.h: its names only. */\n"
+            b"typedef struct { long __bits[4]; } cpuset_t;\n"
+            b"#define\tCPU_SET(n, p)\t((void)0)\n#define\tCPU_CLR(n, p)\t((void)0)\n"
+            b"#define\tCPU_CMP(p, c)\t0\n")
+
+
+def test_with_the_tree_s_cpuset_h_the_unused_system_includes_go_and_it_still_compiles(
+        tmp_path):
+    """A tree that has sys/sys/cpuset.h accounts for CPU_CMP: every name snapshot.c
+    still uses has a known home, none of them is one of the six headers', so they go.
+    The result compiles against FreeBSD's real headers (zig cc), both configurations."""
+    root = shutil.copytree(TREES / "bhyve-2021", tmp_path / "t")
+    (root / "sys/sys").mkdir(parents=True)
+    (root / "sys/sys/cpuset.h").write_bytes(CPUSET_H)
+    from refactor.plan import plan_recipe
+    from refactor.recipe import get_recipe
+
+    plan = plan_recipe(get_recipe("bhyve-ipc"), Tree.from_dir(root), only=("ipc-extract",
+                       "vm-checkpoint-export"))
+    [out] = [r for r in plan.rule_results() if r.rule.id == "ipc-extract"]
+    assert out.status == Status.APPLIED, out.reason
+    assert "keeps" not in out.reason
+    changed = plan.steps[0].changes
+    snap = changed["usr.sbin/bhyve/snapshot.c"]
+    assert not set(SNAP_INCLUDES) & set(_includes_of(snap))
+    assert {"<sys/types.h>", "<sys/stat.h>", "<pthread.h>", "<vmmapi.h>"} <= set(
+        _includes_of(snap))
+    (root / "sys/sys/cpuset.h").unlink()  # build against the compiler's real one
+    for name, data in changed.items():
+        if data is not None:
+            (root / name).write_bytes(data)
+    for flags in (["-DBHYVE_SNAPSHOT"], ["-DBHYVE_SNAPSHOT", "-DWITHOUT_CAPSICUM"]):
+        res = subprocess.run(
+            [sys.executable, "-m", "ziglang", "cc", "-target", "x86_64-freebsd", "-Wall",
+             "-Werror", *flags, "-I", str(root / "usr.sbin/bhyve"), "-I",
+             str(root / "lib/libvmmapi"), "-c", str(root / "usr.sbin/bhyve/snapshot.c"),
+             "-o", str(tmp_path / "s.o")], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
