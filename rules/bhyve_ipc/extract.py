@@ -332,8 +332,10 @@ class IpcExtract(Rule):
     `#include <sys/cdefs.h>` and `__FBSDID()` lines if it has them; the
     includes the moved code needs, taken verbatim from snapshot.c (with any
     #ifndef WITHOUT_CAPSICUM around them) in style(9) order, plus "ipc.h"
-    and "snapshot.h"; then the moved items.  Choice: the includes that
-    snapshot.c no longer needs are left in snapshot.c (a separate clean-up).
+    and "snapshot.h"; then the moved items.  Of those includes, snapshot.c
+    drops the ones nothing left in it uses (refactor.c.includes.include_verdict);
+    one it cannot judge (a name of unknown home is used) stays, and the reason
+    says why in one clause -- not a conflict.
     ipc.h carries snapshot.h's license comment and its include guard style
     (_BHYVE_SNAPSHOT_ -> _BHYVE_IPC_).  ipc.c needs no #ifdef
     BHYVE_SNAPSHOT: the Makefile builds it only with MK_BHYVE_SNAPSHOT

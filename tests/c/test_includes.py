@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from refactor.c.includes import add_include, include_group, need_include
+from refactor.c.includes import IncludeVerdict, add_include, include_group, need_include
 from refactor.c.lossless import CFile
 
 BASE = (b"#include <sys/cdefs.h>\n"
@@ -72,3 +72,42 @@ def test_need_include_collects_the_edit_or_says_why_not():
     assert len(changes) == 1
     why = need_include(changes, CFile(b"int x;\n", "x.c"), "x.c", "<stdio.h>", "t")
     assert "no #include" in why and len(changes) == 1
+
+
+def _tree(tmp_path, files):
+    from refactor.tree import Tree
+
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    return Tree.from_dir(tmp_path)
+
+
+def test_a_name_another_header_declares_only_in_some_configuration_keeps_the_include(tmp_path):
+    """sys/types.h declares bool under _KERNEL only: <stdbool.h> is still what gives it."""
+    from refactor.c.includes import include_verdict
+
+    tree = _tree(tmp_path, {
+        "sys/sys/types.h": "#ifndef _SYS_TYPES_H_\n#define _SYS_TYPES_H_\n"
+                           "#ifndef _SIZE_T_DECLARED\ntypedef unsigned long size_t;\n"
+                           "#define _SIZE_T_DECLARED\n#endif\n"
+                           "#ifdef _KERNEL\ntypedef _Bool bool;\n#endif\n#endif\n",
+        "include/stdbool.h": "#ifndef __bool_true_false_are_defined\n"
+                             "#define __bool_true_false_are_defined 1\n#define bool _Bool\n#endif\n",
+        "include/string.h": "#include <sys/types.h>\nsize_t strlen(const char *);\n",
+        "a.c": "#include <sys/types.h>\n#include <stdbool.h>\n#include <string.h>\n\n"
+               "bool f(size_t n);\nsize_t g(const char *s) { return (strlen(s)); }\n"})
+    cf = tree.view("a.c", CFile)
+    assert include_verdict(tree, cf, "<stdbool.h>").status == "needed"
+    assert include_verdict(tree, cf, "<string.h>").status == "needed"  # strlen
+    # string.h brings size_t only from further down: the file keeps including what it uses.
+    v = include_verdict(tree, cf, "<sys/types.h>")
+    assert v == IncludeVerdict("needed", "a.c:5 still uses size_t from <sys/types.h> "
+                                         "(sys/sys/types.h)"), v
+    # Once string.h declares size_t itself (under its _DECLARED guard), sys/types.h may go.
+    (tmp_path / "include/string.h").write_text(
+        "#ifndef _SIZE_T_DECLARED\ntypedef unsigned long size_t;\n#define _SIZE_T_DECLARED\n"
+        "#endif\nsize_t strlen(const char *);\n")
+    tree = _tree(tmp_path, {})
+    v = include_verdict(tree, tree.view("a.c", CFile), "<sys/types.h>")
+    assert v.status == "unused", v
