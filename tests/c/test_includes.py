@@ -93,7 +93,8 @@ def test_a_name_another_header_declares_only_in_some_configuration_keeps_the_inc
                            "#define _SIZE_T_DECLARED\n#endif\n"
                            "#ifdef _KERNEL\ntypedef _Bool bool;\n#endif\n#endif\n",
         "include/stdbool.h": "#ifndef __bool_true_false_are_defined\n"
-                             "#define __bool_true_false_are_defined 1\n#define bool _Bool\n#endif\n",
+                             "#define __bool_true_false_are_defined 1\n"
+                             "#define bool _Bool\n#endif\n",
         "include/string.h": "#include <sys/types.h>\nsize_t strlen(const char *);\n",
         "a.c": "#include <sys/types.h>\n#include <stdbool.h>\n#include <string.h>\n\n"
                "bool f(size_t n);\nsize_t g(const char *s) { return (strlen(s)); }\n"})
