@@ -28,6 +28,7 @@ from refactor.c.nodes import node_text as text
 from refactor.c.rename import rename_by_kind
 from refactor.c.spans import delete_span, indent_of, inside
 from refactor.c.statements import delete_declarator, delete_statement, drop_argument
+from refactor.c.wrap import wrap
 from refactor.edits import Edit, insert, replace
 from refactor.ops.rename import Rename, RenameOptions
 from refactor.report import join_words
@@ -184,10 +185,8 @@ def refuse_short_datagram(cf: CFile, path: str, fn: Item, rule: str) -> tuple[li
         head = f"EPRINTLN({fmt},"
     else:
         head = f"fprintf(stderr, {fmt[:-1]}\\n\","
-    indent = indent_of(cf.data, perror.start_byte)
-    line = f"{head} {rest}{why});"
-    if len(f"{indent}{line}".expandtabs(8)) > 80:
-        line = f"{head}{' ' + rest.rstrip() if rest else ''}\n{indent}    {why});"
+    indent = indent_of(cf.data, perror.start_byte).encode("latin-1")
+    line = wrap(indent + f"{head} {rest}{why});".encode("latin-1"))[len(indent):]
     edits.append(replace(path, perror.parent.start_byte, perror.parent.end_byte, line, rule))
     for header in ("<errno.h>", "<string.h>"):
         problem = need_include(edits, cf, path, header, rule)
