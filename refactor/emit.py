@@ -154,7 +154,7 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str |
         os.chmod(stage, 0o777 & ~_umask())  # as mkdir would have made --out
         builds = [_rebase_result(r, str(stage), str(out)) for r in
                   BuildStrategy.of(build).run_series(plan.steps, stage / "build", progress)]
-        names = _write_outputs(plan, repo_dir, base, tip, stage)
+        names = _write_outputs(plan, repo_dir, base, tip, stage, out)
         make_branch = branch if target.is_git and branch and tip != base else None
         written = [str(out / n) for n in names]
         if report is not None:
@@ -287,7 +287,7 @@ def write_series(plan: Plan, repo_dir: Path, base: str, out: Path) -> list[str]:
                                   prefix=temp_prefix(out)))
     try:
         os.chmod(stage, 0o777 & ~_umask())
-        names = _write_outputs(plan, repo_dir, base, made[-1] if made else base, stage)
+        names = _write_outputs(plan, repo_dir, base, made[-1] if made else base, stage, out)
         _stage_out(outputs, stage, out)
         outputs.apply()
     except BaseException:
@@ -311,13 +311,16 @@ def commit_messages(plan: Plan, repo_dir: Path, options: Options | None
             for s in plan.steps if s.changes]
 
 
-def _write_outputs(plan: Plan, repo_dir: Path, base: str, tip: str, stage: Path) -> list[str]:
-    """Write the patches and the full-context diff into `stage`; their names, in order."""
+def _write_outputs(plan: Plan, repo_dir: Path, base: str, tip: str, stage: Path,
+                   out: Path) -> list[str]:
+    """Write the patches and the full-context diff into `stage` (the user's `out`);
+    their names, in order."""
     names: list[str] = []
     if tip != base:
         # format-patch prints the name of each file it writes, one a line.
         names += [Path(n).name for n in gitutil.run(
-            repo_dir, "format-patch", "-o", str(stage), f"{base}..{tip}").decode().splitlines()]
+            repo_dir, "format-patch", "-o", str(stage), f"{base}..{tip}",
+            writes=out).decode().splitlines()]
     diff_name = f"{plan.recipe.name}.diff"
     # Every line of each touched file as context, as Phabricator reviews want.
     full = gitutil.run(repo_dir, "diff", "--no-color", "-U99999999", base, tip) if tip != base \

@@ -44,14 +44,17 @@ def require_git() -> str:
     return exe
 
 
-def run(repo: Path, *args: str, env: dict | None = None, input: bytes | None = None) -> bytes:
+def run(repo: Path, *args: str, env: dict | None = None, input: bytes | None = None,
+        writes: Path | None = None) -> bytes:
+    """git's output; a failure is one line.  `writes` names, for a write fault, where
+    the command writes as the user knows it (format-patch -o writes outside the repo)."""
     full = dict(os.environ)
     if env:
         full.update(env)
     res = subprocess.run(["git", *args], cwd=repo, env=full, input=input, capture_output=True)
     if res.returncode != 0:
         command = next((a for a in args if not a.startswith("-")), "")
-        raise GitError(failure(command, res.returncode, res.stderr, repo))
+        raise GitError(failure(command, res.returncode, res.stderr, writes or repo))
     return res.stdout
 
 
@@ -60,7 +63,7 @@ WRITE_FAULTS = ("No space left", "Out of diskspace", "Read-only file system", "P
                 "Disk quota exceeded", "Operation not permitted")
 
 
-def failure(command: str, status: int, stderr: bytes, repo: Path | None = None) -> str:
+def failure(command: str, status: int, stderr: bytes, where: Path | None = None) -> str:
     """One line: git's word on why (a write fault first, else its fatal line, else its last)."""
     lines = [ln for ln in stderr.decode(errors="replace").strip().splitlines()
              if "dumping crash report" not in ln]  # the crash report is removed
@@ -68,8 +71,8 @@ def failure(command: str, status: int, stderr: bytes, repo: Path | None = None) 
         next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), None) or \
         (lines[-1] if lines else f"killed by signal {-status}" if status < 0
          else f"exit status {status}")
-    where = f" in {repo}" if repo is not None and any(f in why for f in WRITE_FAULTS) else ""
-    return f"git {command} failed{where}: {why}"
+    place = f" in {where}" if where is not None and any(f in why for f in WRITE_FAULTS) else ""
+    return f"git {command} failed{place}: {why}"
 
 
 def _ident(repo: Path, var: str, kind: str) -> bytes:
