@@ -420,6 +420,7 @@ class Group:
 
 
 _STATEMENT_END = frozenset({b";", b"{", b"}", b":", b"else", b"do"})
+_CONTROL = frozenset({b"if", b"while", b"for", b"switch"})
 
 
 def conditional_groups(data: bytes) -> list[Group]:
@@ -427,12 +428,15 @@ def conditional_groups(data: bytes) -> list[Group]:
 
     A group is inline when the code before it does not end a statement, or when
     a branch begins or ends with `else` (an #if cutting an if/else chain, as in
-    `} else` / `#endif` / `{`): no C grammar can follow either shape.
+    `} else` / `#endif` / `{`), or ends with the head of a statement whose body
+    comes after the `#endif` (`if (error == 0)` / `#endif` / `f();`): no C
+    grammar can follow these shapes.
     """
     groups: list[Group] = []
     stack: list[Group] = []
     last: bytes | None = None  # last token that is not a comment or directive
     opened: list[Group] = []  # groups whose current branch has no token yet
+    parens: list[bool] = []  # per open '(': does it hold an if/while/for/switch condition?
     pos, n = 0, len(data)
     while pos < n:
         m = TOKEN.search(data, pos)
@@ -443,7 +447,12 @@ def conditional_groups(data: bytes) -> list[Group]:
         if kind == "com":
             continue
         if kind != "dir":
-            last = m.group()
+            tok = m.group()
+            if tok == b"(":
+                parens.append(last in _CONTROL)
+            elif tok == b")" and parens and parens.pop():
+                tok = b"if()"  # the head of a statement whose body is still to come
+            last = tok
             if last == b"else":
                 for g in opened:
                     g.inline = True
@@ -461,8 +470,8 @@ def conditional_groups(data: bytes) -> list[Group]:
             opened.append(g)
         elif word in ("elif", "else", "elifdef", "elifndef", "endif") and stack:
             g = stack[-1] if word != "endif" else stack.pop()
-            if last == b"else" and g not in opened:
-                g.inline = True  # a branch that ends in a dangling `else`
+            if last in (b"else", b"if()") and g not in opened:
+                g.inline = True  # a branch that ends in a dangling `else` or `if (...)`
             g.directives.append(entry)
             if word != "endif":
                 opened.append(g)
@@ -531,4 +540,148 @@ def inline_defines(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
         elif tok in (b")", b"]", b"}") and stack:
             stack.pop()
         last = tok
+    return bytes(buf), regions
+
+
+# Names a C grammar reads itself when called: never a statement macro.
+_GRAMMAR_CALLS = frozenset({
+    "sizeof", "typeof", "__typeof", "__typeof__", "_Alignas", "alignas", "_Alignof",
+    "__alignof", "__alignof__", "__attribute__", "__attribute", "__asm", "__asm__", "asm",
+    "__declspec", "defined", "_Static_assert", "static_assert", "__extension__", "offsetof",
+    "__builtin_offsetof", "_Generic",
+})
+# After these a macro call starts a statement, a row or an item.
+_DECLARATOR_END = frozenset({b";", b",", b"=", b"[", b")", b":"})
+_ROW_BEFORE = frozenset({b";", b"{", b"}", b",", b":", b")", b"else", b"do"})
+
+
+def _code_tokens(data: bytes):
+    """(kind, start, end) of each token that is code: comments and directives left out."""
+    pos, n = 0, len(data)
+    while pos < n:
+        m = TOKEN.search(data, pos)
+        if m is None:
+            return
+        pos = m.end() if m.end() > m.start() else m.start() + 1
+        if m.lastgroup not in ("com", "dir"):
+            yield m.lastgroup, m.start(), m.end()
+
+
+def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """Hide macro calls used as a whole statement, row or item without the `;` or
+    `,` C would need: `X(A, "a")` rows of a table, `FOREACH_THING(p, h) {` loops
+    nobody defined as a loop, `EMIT_OPS(4, uint32_t)` at file scope.
+
+    A call counts when it starts a statement or row (after `;`, a brace, `,`,
+    `:`, `)`, `else`) and what follows it cannot follow an expression: a word,
+    `{`, a string or a number, or `}` closing a block.  The call's text becomes
+    spaces; its identifiers are kept (Region words), so renames still see them.
+    """
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    # Per open brace: is it a block (statements) rather than an initializer?
+    blocks: list[bool] = []
+    prev = b""
+    i, n = 0, len(toks)
+    while i < n:
+        kind, s, e = toks[i]
+        tok = masked[s:e]
+        if tok == b"{":
+            blocks.append(prev not in (b"=", b",", b"{") or (bool(blocks) and blocks[-1]
+                                                             and prev != b"="))
+        elif tok == b"}" and blocks:
+            blocks.pop()
+        if kind == "id" and i + 1 < n and masked[toks[i + 1][1]:toks[i + 1][2]] == b"(" and \
+                (prev in _ROW_BEFORE or prev == b"") and tok.decode("ascii") not in C_KEYWORDS \
+                and tok.decode("ascii") not in _GRAMMAR_CALLS:
+            call = _balanced(masked, toks[i + 1][1])
+            if call is not None:
+                close = call[0]
+                j = i + 2
+                while j < n and toks[j][1] < close:
+                    j += 1
+                nxt = masked[toks[j][1]:toks[j][2]] if j < n else b""
+                nkind = toks[j][0] if j < n else ""
+                at_top = not blocks
+                bad_next = nkind in ("id", "str", "num") or (
+                    nxt == b"{" and not at_top) or (nxt == b"}" and bool(blocks) and blocks[-1])
+                after = masked[toks[j + 1][1]:toks[j + 1][2]] if j + 1 < n else b""
+                # `TAILQ_ENTRY(foo) link;`, `T(x) const *p`: a type macro's declaration.
+                declares = nkind == "id" and (nxt in (b"const", b"volatile", b"restrict") or (
+                    nxt.decode("ascii") not in C_KEYWORDS and after in _DECLARATOR_END))
+                if bad_next and not declares:
+                    regions.append(Region(s, close, tok.decode("ascii"), "declaration",
+                                          tuple(words(data, s, close))))
+                    _blank(buf, s, close)
+                    i = j
+                    continue  # prev stays what came before the call
+        prev = tok
+        i += 1
+    return bytes(buf), regions
+
+
+def kr_pointer_returns(masked: bytes) -> tuple[bytes, list[Region]]:
+    """`char *\\nf(a, b)\\n\\tchar *a;` -- an old-style definition returning a
+    pointer, which tree-sitter-c reads only without the `*`s: they become
+    spaces (no identifier is lost, and the lossless layer needs no return type).
+
+    At file scope, a name with a list of bare names in parentheses, followed by a
+    word (a parameter's type), is such a definition's head.
+    """
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    depth = 0
+    for i, (kind, s, e) in enumerate(toks):
+        tok = masked[s:e]
+        if tok in (b"{", b"(", b"["):
+            depth += 1
+        elif tok in (b"}", b")", b"]"):
+            depth -= 1
+        if depth or kind != "id" or i + 2 >= len(toks) or \
+                masked[toks[i + 1][1]:toks[i + 1][2]] != b"(":
+            continue
+        k = i + 2
+        names = 0
+        while k < len(toks):
+            t = masked[toks[k][1]:toks[k][2]]
+            if toks[k][0] == "id" and t.decode("ascii") not in C_KEYWORDS:
+                names += 1
+            elif t != b",":
+                break
+            k += 1
+        if not names or k + 1 >= len(toks) or masked[toks[k][1]:toks[k][2]] != b")" or \
+                toks[k + 1][0] != "id":
+            continue
+        j = i - 1
+        while j >= 0 and masked[toks[j][1]:toks[j][2]] == b"*":
+            buf[toks[j][1]] = 32
+            regions.append(Region(toks[j][1], toks[j][2], "*", "keyword"))
+            j -= 1
+    return bytes(buf), regions
+
+
+def dangling_labels(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """`out:` right before a directive or a `}`: C grammars want a statement after
+    a label.  The label becomes an empty statement (`    ;`) and its name is
+    kept as a Region word of kind label."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    for i in range(1, len(toks) - 1):
+        kind, s, e = toks[i]
+        if kind != "id" or masked[toks[i + 1][1]:toks[i + 1][2]] != b":" or \
+                masked[s:e].decode("ascii") in C_KEYWORDS or \
+                masked[toks[i - 1][1]:toks[i - 1][2]] not in (b";", b"{", b"}"):
+            continue
+        colon = toks[i + 1][1]
+        after = _skip_space(masked, colon + 1)
+        line_start = masked.rfind(b"\n", 0, after) + 1
+        directive = masked[after : after + 1] == b"#" and not masked[line_start:after].strip()
+        if directive or masked[after : after + 1] == b"}":
+            regions.append(Region(s, colon + 1, masked[s:e].decode("ascii"), "label",
+                                  (Word(s, e, data[s:e].decode("latin-1"), "label"),)))
+            _blank(buf, s, e)
+            buf[colon] = ord(";")
     return bytes(buf), regions

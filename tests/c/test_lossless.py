@@ -227,3 +227,86 @@ def test_idents_between_is_the_same_as_a_scan():
         want = [i for i in cf.identifiers if it.start <= i.start < it.end]
         assert cf.idents_between(it.start, it.end) == want
     assert [i.name for i in cf.idents_between(0, 6)] == ["a"]
+
+
+# ----- shapes of real trees that tree-sitter-c does not follow alone -------------
+# Each snippet is written for the test, in the shape found in FreeBSD sources.
+
+def _clean(src: bytes) -> CFile:
+    cf = CFile(src, "shape.c")
+    assert cf.errors == [], cf.errors
+    assert cf.masked.count(b"\n") == src.count(b"\n") and len(cf.masked) == len(src)
+    return cf
+
+
+def test_old_style_definition_returning_a_pointer():
+    src = (b"static char *\nlookup(tab, key)\n\tchar **tab;\n\tconst char *key;\n"
+           b"{\n\treturn (tab[0]);\n}\n\nint\nother(void)\n{\n\treturn (0);\n}\n")
+    cf = _clean(src)
+    assert [it.name for it in cf.items if it.kind == "function"] == ["lookup", "other"]
+    assert len(cf.idents("key")) == 2 and len(cf.idents("tab")) == 3
+
+
+def test_prototype_with_a_name_list_is_left_alone():
+    # Only a definition head loses its '*'s, never a prototype's code.
+    src = b"char *f(int, char *);\nchar *\ng(a)\n\tint a;\n{\n\treturn (0);\n}\n"
+    cf = _clean(src)
+    assert cf.masked.startswith(b"char *f(int, char *);")
+
+
+def test_if_head_ending_a_conditional_branch():
+    src = (b"void\nf(int e)\n{\n#ifdef CHECK\n\te = check(e);\n\tif (e == 0)\n#endif\n"
+           b"\t\tapply(e);\n\tdone(e);\n}\n")
+    cf = _clean(src)
+    assert [i.conditions for i in cf.idents("check")] == [("defined(CHECK)",)]
+    assert len(cf.idents("apply")) == 1
+
+
+def test_if_head_in_each_branch():
+    src = (b"void\nf(int c)\n{\n#ifdef OLD\n\tif (c == 1 || c == 2)\n#else\n\tif (c == 1)\n"
+           b"#endif\n\t\tput(c);\n\telse\n\t\tget(c);\n}\n")
+    cf = _clean(src)
+    assert len(cf.idents("c")) == 6  # the hidden branch's words are still listed
+
+
+def test_table_of_bare_macro_rows():
+    src = (b"static const struct name names[] = {\n\tROW(A, \"a\")\n\tROW(B, \"b\")"
+           b" ROW(C, \"c\")\n\t{ 0, NULL }\n};\n")
+    cf = _clean(src)
+    assert [i.start for i in cf.idents("ROW")] == [m.start() for m in
+                                                  __import__("re").finditer(rb"ROW", src)]
+    assert cf.idents("C")
+
+
+def test_file_scope_rows_and_a_loop_macro_nobody_declared():
+    src = (b"EMIT_OPS(1, uint8_t)\nEMIT_OPS(2, uint16_t)\n\nvoid\nf(struct h *h)\n{\n"
+           b"\tstruct n *p;\n\n\tfor_each_node(p, h) {\n\t\tuse(p);\n\t}\n"
+           b"\tDO_THING(h)\n}\n")
+    cf = _clean(src)
+    kinds = [(it.kind, it.name) for it in cf.toplevel()]
+    assert kinds[:2] == [("other", "EMIT_OPS"), ("other", "EMIT_OPS")]
+    assert ("function", "f") in kinds
+    assert len(cf.idents("p")) == 3 and cf.idents("DO_THING")
+
+
+def test_a_call_that_ends_an_expression_is_no_row():
+    # `f(x) + 1`, `g(y);` and `h(z)` before `}` of an initializer are left as they are.
+    src = b"int v = f(x) + 1;\nint w[] = { g(y), h(z) };\nvoid k(void) { g(y); }\n"
+    cf = _clean(src)
+    assert cf.masked == src
+
+
+def test_label_before_a_directive_or_a_brace():
+    src = (b"int\nf(int x)\n{\n\tif (x)\n\t\tgoto out;\n\tx++;\nout:\n#ifdef TRACE\n"
+           b"\ttrace(x);\n#endif\n\treturn (x);\nfail:\n}\n")
+    cf = _clean(src)
+    assert [i.kind for i in cf.idents("out")] == ["label", "label"]
+    assert [i.kind for i in cf.idents("fail")] == ["label"]
+
+
+def test_a_type_macro_before_a_declarator_is_no_row():
+    src = (b"struct q {\n\tQ_ENTRY(q) link;\n\tint x;\n};\nvoid\nf(void)\n{\n\tM(1)\n"
+           b"\tQ_HEAD(h, q) *hp;\n}\n")
+    cf = CFile(src, "shape.c")
+    assert b"Q_ENTRY(q) link;" in cf.masked and b"Q_HEAD(h, q) *hp" in cf.masked
+    assert b"M(1)" not in cf.masked
