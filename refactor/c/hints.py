@@ -429,14 +429,17 @@ def conditional_groups(data: bytes) -> list[Group]:
     A group is inline when the code before it does not end a statement, or when
     a branch begins or ends with `else` (an #if cutting an if/else chain, as in
     `} else` / `#endif` / `{`), or ends with the head of a statement whose body
-    comes after the `#endif` (`if (error == 0)` / `#endif` / `f();`): no C
-    grammar can follow these shapes.
+    comes after the `#endif` (`if (error == 0)` / `#endif` / `f();`), or
+    opens or closes more braces than it closes or opens (`#ifdef X` / `} else {`
+    / `#endif`): no C grammar can follow these shapes.
     """
     groups: list[Group] = []
     stack: list[Group] = []
     last: bytes | None = None  # last token that is not a comment or directive
     opened: list[Group] = []  # groups whose current branch has no token yet
     parens: list[bool] = []  # per open '(': does it hold an if/while/for/switch condition?
+    braces = 0
+    depth_at: dict[int, int] = {}  # id(group) -> brace depth where its current branch began
     pos, n = 0, len(data)
     while pos < n:
         m = TOKEN.search(data, pos)
@@ -448,6 +451,10 @@ def conditional_groups(data: bytes) -> list[Group]:
             continue
         if kind != "dir":
             tok = m.group()
+            if tok == b"{":
+                braces += 1
+            elif tok == b"}":
+                braces -= 1
             if tok == b"(":
                 parens.append(last in _CONTROL)
             elif tok == b")" and parens and parens.pop():
@@ -468,10 +475,14 @@ def conditional_groups(data: bytes) -> list[Group]:
             groups.append(g)
             stack.append(g)
             opened.append(g)
+            depth_at[id(g)] = braces
         elif word in ("elif", "else", "elifdef", "elifndef", "endif") and stack:
             g = stack[-1] if word != "endif" else stack.pop()
             if last in (b"else", b"if()") and g not in opened:
                 g.inline = True  # a branch that ends in a dangling `else` or `if (...)`
+            if braces != depth_at.get(id(g), braces):
+                g.inline = True  # `} else {` or a lone `}` in a branch: braces cut by #if
+            depth_at[id(g)] = braces
             g.directives.append(entry)
             if word != "endif":
                 opened.append(g)
@@ -684,4 +695,78 @@ def dangling_labels(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                                   (Word(s, e, data[s:e].decode("latin-1"), "label"),)))
             _blank(buf, s, e)
             buf[colon] = ord(";")
+    return bytes(buf), regions
+
+
+# Words a C grammar may take for a keyword that C itself never reserved.
+_PLAIN_NAMES = frozenset({b"local", b"private"})
+_TAG_WORDS = frozenset({b"struct", b"union", b"enum"})
+_BASE_TYPE_WORDS = frozenset(b"void char short int long float double signed unsigned _Bool *"
+                             .split())
+
+
+def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """Macros that expand to nothing or to attributes, found by where they stand:
+
+    - a word before a declaration's type at file scope: `GLOBAL void f(`,
+      `LOCAL FORCEINLINE bit32 g(` (two type names in a row are never C);
+    - a word after a declarator: `uint64_t tx ALIGN_CACHE;`, `int x SCTP_UNUSED)`;
+    - `local` or `private` used as names, which tree-sitter-c reads as keywords:
+      the first letter becomes `_` (identifiers are read from the real bytes).
+
+    The macros become spaces; their names stay listed (Region words).
+    """
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    n = len(toks)
+
+    def text(i: int) -> bytes:
+        return masked[toks[i][1]:toks[i][2]] if 0 <= i < n else b""
+
+    hidden: set[int] = set()
+
+    def is_name(i: int) -> bool:
+        return 0 <= i < n and toks[i][0] == "id" and i not in hidden and \
+            text(i).decode("ascii") not in C_KEYWORDS
+
+    def hide(i: int) -> None:
+        hidden.add(i)
+        s, e = toks[i][1], toks[i][2]
+        regions.append(Region(s, e, text(i).decode("ascii"), "attribute",
+                              (Word(s, e, data[s:e].decode("latin-1")),)))
+        _blank(buf, s, e)
+
+    depth = 0
+    item_start = True
+    for i in range(n):
+        t = text(i)
+        if t in _PLAIN_NAMES:
+            buf[toks[i][1]] = ord("_")
+        if t in (b"{", b"(", b"["):
+            depth += 1
+        elif t in (b"}", b")", b"]"):
+            depth -= 1
+        if depth == 0 and item_start and is_name(i):
+            # Leading words of a file-scope declaration, up to its declarator.
+            j = i
+            while j < n and toks[j][0] == "id":
+                j += 1
+            words_ = list(range(i, j))
+            if text(j) == b"(" or text(j) in (b";", b"=", b",", b"["):
+                words_ = words_[:-1]  # the declarator's name
+            typed = [k for k in words_ if not is_name(k) and text(k) not in
+                     (b"static", b"extern", b"inline", b"const", b"volatile", b"register")]
+            names = [k for k in words_ if is_name(k) and text(k - 1) not in _TAG_WORDS]
+            if names and (typed or len(names) >= 2) and text(j) in (b"(", b"*", b";"):
+                last_type = names[-1] if not typed or names[-1] > typed[-1] else None
+                for k in names:
+                    if k != last_type:
+                        hide(k)
+        # `T name MACRO;` / `T *name MACRO)`: a word after a declarator.
+        if is_name(i) and is_name(i - 1) and text(i + 1) in (b";", b",", b")", b"=") and \
+                i >= 2 and (is_name(i - 2) or text(i - 2) in _BASE_TYPE_WORDS) and \
+                text(i - 3) not in _TAG_WORDS:
+            hide(i)
+        item_start = t in (b";", b"}") and depth == 0
     return bytes(buf), regions

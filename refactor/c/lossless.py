@@ -39,6 +39,7 @@ from refactor.c.hints import (
     inline_defines,
     kr_pointer_returns,
     scan,
+    stray_words,
     words,
 )
 from refactor.c.words import DEFINE_RE as _DEFINE_RE
@@ -204,6 +205,7 @@ class CFile:
             lambda m: (*kr_pointer_returns(m), []),
             lambda m: (*bare_macro_calls(data, m), []),
             lambda m: (*dangling_labels(data, m), []),
+            lambda m: (*stray_words(data, m), []),
         )
         for attempt in passes:
             masked, hidden, groups = attempt(self.masked)

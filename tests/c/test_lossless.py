@@ -310,3 +310,40 @@ def test_a_type_macro_before_a_declarator_is_no_row():
     cf = CFile(src, "shape.c")
     assert b"Q_ENTRY(q) link;" in cf.masked and b"Q_HEAD(h, q) *hp" in cf.masked
     assert b"M(1)" not in cf.masked
+
+
+def test_branch_that_closes_or_reopens_a_brace():
+    src = (b"void\nf(int c)\n{\n#ifdef COMPAT\n\tif (c) {\n#endif\n\t\tnative(c);\n"
+           b"#ifdef COMPAT\n\t} else {\n\t\tcompat(c);\n\t}\n#endif\n}\n"
+           b"void\ng(int c)\n{\n#ifdef SMP\n\tfor (;;) {\n#endif\n\t\tstep(c);\n#ifdef SMP\n"
+           b"\t}\n#endif\n}\n")
+    cf = _clean(src)
+    assert [it.name for it in cf.items if it.kind == "function"] == ["f", "g"]
+    assert cf.idents("compat") and cf.idents("step")
+
+
+def test_empty_macros_before_a_type_and_after_a_declarator():
+    src = (b"GLOBAL void\nstart(int n)\n{\n}\n\nLOCAL INLINE u32 count;\n"
+           b"static u64 ticks ALIGNED;\nstatic int\ncb(int arg UNUSED_ARG, int x)\n{\n"
+           b"\treturn (x);\n}\n")
+    cf = _clean(src)
+    assert [it.name for it in cf.items if it.kind == "function"] == ["start", "cb"]
+    assert {"GLOBAL", "LOCAL", "INLINE", "ALIGNED", "UNUSED_ARG"} <= {i.name for i in
+                                                                       cf.identifiers}
+    assert cf.item("count").kind == "declaration" and cf.item("ticks").kind == "declaration"
+
+
+def test_extern_and_struct_declarations_keep_their_words():
+    src = (b"extern u32 wait_a;\nstatic struct tag var;\nstruct s { int a; } x;\n"
+           b"int broken = ;\n")
+    cf = CFile(src, "shape.c")
+    assert [e.line for e in cf.errors] == [4]
+    assert cf.masked[:src.index(b"int broken")] == src[:src.index(b"int broken")]
+
+
+def test_local_and_private_are_plain_names():
+    src = (b"int\nf(struct p *p)\n{\n\tint n, local;\n\n\tlocal = p->private;\n"
+           b"\treturn (local + n);\n}\n")
+    cf = _clean(src)
+    assert [i.name for i in cf.idents("local")] == ["local"] * 3
+    assert [i.kind for i in cf.idents("private")] == ["field"]
