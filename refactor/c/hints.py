@@ -72,6 +72,7 @@ TYPE_ARGUMENT_HINTS: dict[str, int] = {
 # itself, padded with spaces, takes their place (`__asm __volatile(...)`).
 KEYWORD_SPELLINGS: dict[str, bytes] = {
     "__volatile": b"volatile", "__const": b"const", "__signed": b"signed",
+    "_Thread_local": b"__thread",
 }
 
 DEFAULT_HINTS: frozenset[str] = (
@@ -289,7 +290,10 @@ def scan(data: bytes, extra: Iterable[str] = (),
             # `timespeccmp(a, b, <)`, `ASSERT3U(x, ==, y)`: an operator passed to a
             # macro cannot parse as an argument; `0` in its place can.
             for a, b in call[1]:
-                if len(call[1]) > 1 and b > a and not data[a:b].strip():
+                if len(call[1]) > 1 and b == a and data[a - 1 : a] == b",":
+                    buf[a - 1] = 32  # `CHECK(m, off, len,)`: an empty argument with no room
+                    regions.append(Region(a - 1, a, name, "operator-argument"))
+                elif len(call[1]) > 1 and b > a and not data[a:b].strip():
                     buf[a] = ord("0")  # `SDT_PROBE1(proc, , , exit, r)`: an empty argument
                     regions.append(Region(a, b, name, "operator-argument"))
                 elif _OPERATOR_ARG.fullmatch(data, a, b):
@@ -421,6 +425,7 @@ class Group:
 
 _STATEMENT_END = frozenset({b";", b"{", b"}", b":", b"else", b"do"})
 _CONTROL = frozenset({b"if", b"while", b"for", b"switch"})
+_DECL_PREFIX = frozenset({b"static", b"extern", b"const", b"volatile", b"inline", b"register"})
 
 
 def conditional_groups(data: bytes) -> list[Group]:
@@ -478,8 +483,9 @@ def conditional_groups(data: bytes) -> list[Group]:
             depth_at[id(g)] = braces
         elif word in ("elif", "else", "elifdef", "elifndef", "endif") and stack:
             g = stack[-1] if word != "endif" else stack.pop()
-            if last in (b"else", b"if()") and g not in opened:
-                g.inline = True  # a branch that ends in a dangling `else` or `if (...)`
+            if (last in (b"else", b"if()") or last in _DECL_PREFIX) and g not in opened:
+                # a branch that ends in a dangling `else`, `if (...)` or `static`
+                g.inline = True
             if braces != depth_at.get(id(g), braces):
                 g.inline = True  # `} else {` or a lone `}` in a branch: braces cut by #if
             depth_at[id(g)] = braces
@@ -615,7 +621,8 @@ def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                 nxt = masked[toks[j][1]:toks[j][2]] if j < n else b""
                 nkind = toks[j][0] if j < n else ""
                 at_top = not blocks
-                bad_next = nkind in ("id", "str", "num") or (
+                # `VNET_PCPUSTAT_DEFINE(struct s, n);`: no expression stands at file scope.
+                bad_next = nkind in ("id", "str", "num") or (nxt == b";" and at_top) or (
                     nxt == b"{" and not at_top) or (nxt == b"}" and bool(blocks) and blocks[-1])
                 after = masked[toks[j + 1][1]:toks[j + 1][2]] if j + 1 < n else b""
                 # `TAILQ_ENTRY(foo) link;`, `T(x) const *p`: a type macro's declaration.
@@ -769,4 +776,64 @@ def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                 text(i - 3) not in _TAG_WORDS:
             hide(i)
         item_start = t in (b";", b"}") and depth == 0
+    return bytes(buf), regions
+
+
+_C_NUMBER = re.compile(
+    rb"(?:0[xX](?:[0-9a-fA-F']*\.?[0-9a-fA-F']*)(?:[pP][+-]?\d+)?|0[bB][01']+|"
+    rb"(?:\d[\d']*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[uUlLfFiIjJ]*")
+_EXPR_BEFORE = frozenset({b";", b"{", b"}", b"(", b",", b"=", b"return", b"?", b":", b"+",
+                          b"-", b"/", b"%", b"<", b">", b"!", b"&&", b"||", b"|", b"^", b"~"})
+
+
+def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """Arguments only a macro can take, where a call is an expression:
+
+    - a type: `GETARG(wchar_t *)`, `MALLOC(p, struct nfsfh *, n, ...)`,
+      `PROBE(wait, unsigned int, count)`, `DECL(long double, f, g)`;
+    - a member path in offsetof: `offsetof(struct s, a.b)`, `offsetof(t, f[2])`
+      (tree-sitter-c takes a field name only): what follows the first field;
+    - a token pasted into a name: `CARD(3COM, 3C589)`, `SAVE_REG(mac, 2a)`.
+
+    A type becomes `0` and spaces; its words stay listed, as types (Region words).
+    """
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    for i in range(1, len(toks) - 1):
+        kind, s, e = toks[i]
+        if kind == "num" and not _C_NUMBER.fullmatch(masked, s, e):
+            _blank(buf, s, e)
+            buf[s] = ord("0")
+            regions.append(Region(s, e, masked[s:e].decode("latin-1"), "operator-argument"))
+            continue
+        if kind != "id" or masked[toks[i + 1][1]:toks[i + 1][2]] != b"(":
+            continue
+        name = masked[s:e].decode("ascii")
+        prev = masked[toks[i - 1][1]:toks[i - 1][2]]
+        if name in C_KEYWORDS or prev not in _EXPR_BEFORE:
+            continue
+        call = _balanced(masked, toks[i + 1][1])
+        if call is None:
+            continue
+        args = call[1]
+        if name in ("offsetof", "__builtin_offsetof"):
+            first = re.compile(rb"\s*[A-Za-z_]\w*").match(masked, *args[1]) \
+                if len(args) == 2 else None
+            if first is not None and masked[first.end():args[1][1]].strip():
+                # the path after its first field becomes spaces, its words kept
+                a, b = first.end(), args[1][1]
+                ws = tuple(w for w in words(data, *args[1]) if w.start >= a)
+                _blank(buf, a, b)
+                regions.append(Region(a, b, name, "type-argument", ws))
+            continue
+        if name in _GRAMMAR_CALLS:
+            continue
+        else:
+            targets = [a for a in args if _TYPE_ARG.fullmatch(masked, *a)]
+        for a, b in targets:
+            ws = tuple(Word(w.start, w.end, w.name, w.ctx or "type") for w in words(data, a, b))
+            _blank(buf, a, b)
+            buf[a] = ord("0")
+            regions.append(Region(a, b, name, "type-argument", ws))
     return bytes(buf), regions

@@ -38,6 +38,7 @@ from refactor.c.hints import (
     flatten_inline_groups,
     inline_defines,
     kr_pointer_returns,
+    macro_arguments,
     scan,
     stray_words,
     words,
@@ -202,6 +203,7 @@ class CFile:
 
         passes = (
             inline_groups,
+            lambda m: (*macro_arguments(data, m), []),
             lambda m: (*kr_pointer_returns(m), []),
             lambda m: (*bare_macro_calls(data, m), []),
             lambda m: (*dangling_labels(data, m), []),

@@ -347,3 +347,33 @@ def test_local_and_private_are_plain_names():
     cf = _clean(src)
     assert [i.name for i in cf.idents("local")] == ["local"] * 3
     assert [i.kind for i in cf.idents("private")] == ["field"]
+
+
+def test_types_and_member_paths_as_macro_arguments():
+    src = (b"void\nf(struct m *m, int n)\n{\n\tstruct v *p;\n\n"
+           b"\tALLOC(p, struct v *, n * 2, 0);\n\tq = GET(m, char *);\n"
+           b"\tPROBE(wait, unsigned int, n);\n"
+           b"\tn = offsetof(struct m, hdr.len) + offsetof(struct m, tab[n + 1]);\n}\n")
+    cf = _clean(src)
+    assert [i.kind for i in cf.idents("v")] == ["tag", "tag"]
+    assert cf.idents("hdr") and cf.idents("tab")
+    # A prototype's parameters are no macro arguments.
+    src2 = b"int g(struct v *p, unsigned int n);\n"
+    assert CFile(src2, "p.c").masked == src2
+
+
+def test_tokens_pasted_into_names_and_an_empty_last_argument():
+    src = (b"static const struct card cards[] = {\n\tCARD(ACME, 3C589),\n\tCARD(ACME, 2a),\n"
+           b"\t{ 0 }\n};\n\nvoid\nf(struct m *m, int off, int len)\n{\n"
+           b"\tCHECK(m, off, len,);\n}\n")
+    cf = _clean(src)
+    assert cf.idents("ACME") and len(cf.idents("len")) == 2
+
+
+def test_file_scope_declaration_macro_with_a_type_and_a_storage_class_under_if():
+    src = (b"PCPU_STAT(struct ipstat, ipstat);\n\n#ifdef KERNEL\nstatic\n#endif\n"
+           b"struct mod m = { 1 };\n\nstatic _Thread_local int depth;\n")
+    cf = _clean(src)
+    assert [(it.kind, it.name) for it in cf.toplevel()][0] == ("other", "PCPU_STAT")
+    assert cf.item("depth").kind == "declaration"
+    assert cf.idents("ipstat")
