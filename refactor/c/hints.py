@@ -423,7 +423,8 @@ class Group:
         return self.directives[-1][3]
 
 
-_STATEMENT_END = frozenset({b";", b"{", b"}", b":", b"else", b"do"})
+# (`else` and `do` are not: an #if right after one is its body, cut by the #if.)
+_STATEMENT_END = frozenset({b";", b"{", b"}", b":"})
 _CONTROL = frozenset({b"if", b"while", b"for", b"switch"})
 _DECL_PREFIX = frozenset({b"static", b"extern", b"const", b"volatile", b"inline", b"register"})
 
@@ -443,7 +444,7 @@ def conditional_groups(data: bytes) -> list[Group]:
     last: bytes | None = None  # last token that is not a comment or directive
     opened: list[Group] = []  # groups whose current branch has no token yet
     parens: list[bool] = []  # per open '(': does it hold an if/while/for/switch condition?
-    braces = 0
+    braces = questions = 0
     depth_at: dict[int, int] = {}  # id(group) -> brace depth where its current branch began
     pos, n = 0, len(data)
     while pos < n:
@@ -460,6 +461,16 @@ def conditional_groups(data: bytes) -> list[Group]:
                 braces += 1
             elif tok == b"}":
                 braces -= 1
+                for g in stack:  # `} else {` in a branch: below where it began
+                    if braces < depth_at.get(id(g), braces):
+                        g.inline = True
+            if tok == b"?":
+                questions += 1
+            elif tok == b":" and questions:
+                questions -= 1
+                tok = b"?:"  # a conditional expression goes on after this colon
+            elif tok in (b";", b"{", b"}"):
+                questions = 0
             if tok == b"(":
                 parens.append(last in _CONTROL)
             elif tok == b")" and parens and parens.pop():
@@ -495,10 +506,15 @@ def conditional_groups(data: bytes) -> list[Group]:
     return [g for g in groups if g.directives[-1][0] == "endif"]
 
 
+def _comment_free(text: str) -> str:
+    return re.sub(r"/\*.*?\*/|//.*", " ", text).strip()
+
+
 def flatten_inline_groups(data: bytes, masked: bytes,
                           groups: list[Group]) -> tuple[bytes, list[Region], list[Group]]:
     """Blank the directive lines of inline groups, and the bodies of their
-    #elif/#else branches, so the first branch reads as plain code.
+    #elif/#else branches, so the first branch reads as plain code (for `#if 0`,
+    the #else branch, or none).
 
     The hidden branches' identifiers come back as Regions, so they are still
     listed and renamed.
@@ -514,7 +530,11 @@ def flatten_inline_groups(data: bytes, masked: bytes,
         ds = g.directives
         for _word, _rest, s, e in ds:
             _blank(buf, s, e)
-        for i in range(1, len(ds) - 1):  # bodies of #elif / #else branches
+        # `#if 0` keeps its #else branch (or nothing) as the one that is read.
+        keep = 1 if ds[0][0] == "if" and _comment_free(ds[0][1]) == "0" else 0
+        for i in range(len(ds) - 1):  # bodies of the branches not read
+            if i == keep:
+                continue
             body_start, body_end = ds[i][3], ds[i + 1][2]
             ws = tuple(words(data, body_start, body_end))
             _blank(buf, body_start, body_end)
@@ -836,4 +856,17 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             _blank(buf, a, b)
             buf[a] = ord("0")
             regions.append(Region(a, b, name, "type-argument", ws))
+    return bytes(buf), regions
+
+
+_CASE_RANGE = re.compile(rb"\bcase\b[^:;{}]*?(\.\.\.)")
+
+
+def case_ranges(masked: bytes) -> tuple[bytes, list[Region]]:
+    """GNU `case A ... B:` becomes `case A | B:`, an expression tree-sitter-c reads."""
+    buf = bytearray(masked)
+    regions = []
+    for m in _CASE_RANGE.finditer(masked):
+        buf[m.start(1) : m.end(1)] = b" | "
+        regions.append(Region(m.start(1), m.end(1), "...", "operator-argument"))
     return bytes(buf), regions

@@ -377,3 +377,27 @@ def test_file_scope_declaration_macro_with_a_type_and_a_storage_class_under_if()
     assert [(it.kind, it.name) for it in cf.toplevel()][0] == ("other", "PCPU_STAT")
     assert cf.item("depth").kind == "declaration"
     assert cf.idents("ipstat")
+
+
+def test_if_right_after_else_and_in_a_conditional_expression():
+    src = (b"void\nf(int d)\n{\n\tif (d == 0)\n\t\td = 1;\n\telse\n#ifdef ALT\n\t\td = alt(d);\n"
+           b"#else\n\t\td = 2;\n#endif\n\tput(d ? name(d) :\n#ifdef SIX\n\t    six(d),\n"
+           b"#else\n\t    \"none\",\n#endif\n\t    d);\n}\n")
+    cf = _clean(src)
+    assert cf.idents("alt") and cf.idents("six") and len(cf.idents("d")) == 10
+
+
+def test_if_zero_cutting_an_else_reads_its_else_branch():
+    src = (b"void\nf(int r)\n{\n\tif (r)\n\t\tfail();\n\telse\n\t\tok();\n#if 0\n\telse {\n"
+           b"\t\tnever();\n\t}\n#endif\n\tif (r) {\n\t\tone();\n#if 0\n\t} else {\n#endif\n"
+           b"\t\ttwo();\n\t}\n}\n")
+    cf = _clean(src)
+    assert [i.conditions for i in cf.idents("never")] == [("0",)]
+    assert cf.idents("two")
+
+
+def test_gnu_case_ranges():
+    src = (b"int\nf(int c)\n{\n\tswitch (c) {\n\tcase LO ... HI:\n\t\treturn (1);\n"
+           b"\tcase 'a' ... 'z':\n\t\treturn (2);\n\t}\n\treturn (0);\n}\n")
+    cf = _clean(src)
+    assert cf.idents("LO") and cf.idents("HI")
