@@ -445,6 +445,7 @@ def conditional_groups(data: bytes) -> list[Group]:
     opened: list[Group] = []  # groups whose current branch has no token yet
     parens: list[bool] = []  # per open '(': does it hold an if/while/for/switch condition?
     braces = questions = 0
+    inits: list[bool] = []  # per open brace: an initializer's?
     depth_at: dict[int, int] = {}  # id(group) -> brace depth where its current branch began
     pos, n = 0, len(data)
     while pos < n:
@@ -459,8 +460,13 @@ def conditional_groups(data: bytes) -> list[Group]:
             tok = m.group()
             if tok == b"{":
                 braces += 1
+                inits.append(last == b"=" or (bool(inits) and inits[-1] and last in (b",", b"{=")))
+                if inits[-1]:
+                    tok = b"{="  # an initializer's brace: its rows are no statements
             elif tok == b"}":
                 braces -= 1
+                if inits and inits.pop() and inits and inits[-1]:
+                    tok = b"}="
                 for g in stack:  # `} else {` in a branch: below where it began
                     if braces < depth_at.get(id(g), braces):
                         g.inline = True
@@ -469,7 +475,7 @@ def conditional_groups(data: bytes) -> list[Group]:
             elif tok == b":" and questions:
                 questions -= 1
                 tok = b"?:"  # a conditional expression goes on after this colon
-            elif tok in (b";", b"{", b"}"):
+            elif tok in (b";", b"{", b"}", b"{=", b"}="):
                 questions = 0
             if tok == b"(":
                 parens.append(last in _CONTROL)

@@ -167,6 +167,7 @@ class CFile:
         self.path = path
         self.hints = frozenset(hints)
         self.masked, self.regions = scan(data, self.hints, hint_table(data))
+        self._scan_regions = list(self.regions)
         parser = tree_sitter.Parser(LANGUAGE)
         self.tree = parser.parse(self.masked)
         self._newlines = [m.start() for m in re.finditer(rb"\n", data)]
@@ -211,6 +212,7 @@ class CFile:
             lambda m: (*dangling_labels(data, m), []),
             lambda m: (*stray_words(data, m), []),
         )
+        start = self.masked
         for attempt in passes:
             masked, hidden, groups = attempt(self.masked)
             if masked == self.masked:
@@ -222,7 +224,20 @@ class CFile:
                 flattened += groups
                 self.regions = sorted(self.regions + hidden, key=lambda r: r.start)
             if not bad:
-                break
+                return bad, flattened
+        # Some shapes need two repairs at once (a bare row under an #if inside an
+        # initializer): all of them together, kept when that does better.
+        masked, hidden_all, groups_all = start, [], []
+        for attempt in passes:
+            masked, hidden, groups = attempt(masked)
+            hidden_all += hidden
+            groups_all += groups
+        if masked != self.masked:
+            tree = parser.parse(masked)
+            retry = _error_nodes(tree)
+            if len(retry) < len(bad):
+                self.masked, self.tree, bad, flattened = masked, tree, retry, groups_all
+                self.regions = sorted(self._scan_regions + hidden_all, key=lambda r: r.start)
         return bad, flattened
 
     def _set_errors(self, bad: list[tree_sitter.Node]) -> None:

@@ -401,3 +401,13 @@ def test_gnu_case_ranges():
            b"\tcase 'a' ... 'z':\n\t\treturn (2);\n\t}\n\treturn (0);\n}\n")
     cf = _clean(src)
     assert cf.idents("LO") and cf.idents("HI")
+
+
+def test_if_among_the_rows_of_an_initializer():
+    src = (b"struct ops *all[] = {\n#ifdef WITH_A\n\t&ops_a,\n#endif\n\t&ops_b,\n\tNULL\n};\n"
+           b"void\nf(void)\n{\n\tstatic const struct tab t[] = {\n\t\t{ ONE, one },\n"
+           b"#ifdef CACHE\n\t\tCACHE_ROW(&info)\n#endif\n\t\t{ NULL, NULL }\n\t};\n"
+           b"\tuse(t);\n}\n")
+    cf = _clean(src)
+    assert cf.idents("ops_a") and cf.idents("CACHE_ROW") and cf.idents("info")
+    assert [it.name for it in cf.items if it.kind == "function"] == ["f"]
