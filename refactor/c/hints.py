@@ -105,7 +105,7 @@ _NAMED_VARIADIC = re.compile(rb"[ \t]*#[ \t]*define[ \t]+\w+\([^)]*?\w(\.\.\.)\s
 @dataclass(frozen=True)
 class Word:
     """An identifier found by the lexer: `ctx` is "tag" after struct/union/enum,
-    "field" after `.` or `->`, else ""."""
+    "field" after `.` or `->`, "label" after goto, else ""."""
 
     start: int
     end: int
@@ -154,7 +154,8 @@ def words(data: bytes, start: int = 0, end: int | None = None,
             tok = m.group()
             name = tok.decode("ascii")
             if name not in C_KEYWORDS:
-                ctx = "tag" if prev in TAG_KEYWORDS else "field" if prev in (b".", b"->") else ""
+                ctx = "tag" if prev in TAG_KEYWORDS else "field" if prev in (b".", b"->") \
+                    else "label" if prev == b"goto" else ""
                 out.append(Word(m.start(), m.end(), name, ctx))
             prev = tok
         elif kind in ("op", "num", "str", "chr", "punct"):
@@ -226,8 +227,11 @@ def _blank_continued_comments(data: bytes, buf: bytearray, start: int, end: int)
     tree-sitter-c loses a #define at `/* why */ \\` before a line continuation;
     a comment is not code, so spaces of the same length change nothing else.
     Comments that span lines stay, so the directive still ends where it did.
+    On one line, only a comment with code after it goes (`sprintf/**/x`, the
+    old way of pasting tokens): one at the end of the line is left as it is.
     """
-    if not _CONTINUATION.search(data, start, end):
+    continued = _CONTINUATION.search(data, start, end) is not None
+    if not continued and data.find(b"/*", start, end) < 0:
         return
     pos = data.index(b"#", start) + 1
     while pos < end:
@@ -236,7 +240,7 @@ def _blank_continued_comments(data: bytes, buf: bytearray, start: int, end: int)
             pos += 1
             continue
         if m.lastgroup == "com" and data.startswith(b"/*", m.start()) and \
-                b"\n" not in m.group():
+                b"\n" not in m.group() and (continued or data[m.end():end].strip()):
             _blank(buf, m.start(), m.end())
         pos = m.end() if m.lastgroup != "dir" else m.start() + 1
 
@@ -732,7 +736,7 @@ def dangling_labels(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
 
 
 # Words a C grammar may take for a keyword that C itself never reserved.
-_PLAIN_NAMES = frozenset({b"local", b"private"})
+_PLAIN_NAMES = frozenset({b"local", b"private", b"constexpr"})
 _TAG_WORDS = frozenset({b"struct", b"union", b"enum"})
 _BASE_TYPE_WORDS = frozenset(b"void char short int long float double signed unsigned _Bool *"
                              .split())
@@ -744,7 +748,8 @@ def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     - a word before a declaration's type at file scope: `GLOBAL void f(`,
       `LOCAL FORCEINLINE bit32 g(` (two type names in a row are never C);
     - a word after a declarator: `uint64_t tx ALIGN_CACHE;`, `int x SCTP_UNUSED)`;
-    - `local` or `private` used as names, which tree-sitter-c reads as keywords:
+    - `local`, `private` or (before C23) `constexpr` used as names, which
+      tree-sitter-c reads as keywords:
       the first letter becomes `_` (identifiers are read from the real bytes).
 
     The macros become spaces; their names stay listed (Region words).
@@ -812,6 +817,9 @@ _EXPR_BEFORE = frozenset({b";", b"{", b"}", b"(", b",", b"=", b"return", b"?", b
                           b"-", b"/", b"%", b"<", b">", b"!", b"&&", b"||", b"|", b"^", b"~"})
 
 
+_STATEMENT_ARG = re.compile(rb"\s*(?:return|goto|break|continue)\b")
+
+
 def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     """Arguments only a macro can take, where a call is an expression:
 
@@ -819,7 +827,8 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
       `PROBE(wait, unsigned int, count)`, `DECL(long double, f, g)`;
     - a member path in offsetof: `offsetof(struct s, a.b)`, `offsetof(t, f[2])`
       (tree-sitter-c takes a field name only): what follows the first field;
-    - a token pasted into a name: `CARD(3COM, 3C589)`, `SAVE_REG(mac, 2a)`.
+    - a token pasted into a name: `CARD(3COM, 3C589)`, `SAVE_REG(mac, 2a)`;
+    - a statement: `CHECK_LEN(m, len, return (EINVAL))`, `FAIL_POINT(fp, goto out)`.
 
     A type becomes `0` and spaces; its words stay listed, as types (Region words).
     """
@@ -856,9 +865,12 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
         if name in _GRAMMAR_CALLS:
             continue
         else:
-            targets = [a for a in args if _TYPE_ARG.fullmatch(masked, *a)]
+            targets = [a for a in args if _TYPE_ARG.fullmatch(masked, *a)
+                       or _STATEMENT_ARG.match(masked, *a)]
         for a, b in targets:
-            ws = tuple(Word(w.start, w.end, w.name, w.ctx or "type") for w in words(data, a, b))
+            is_type = _TYPE_ARG.fullmatch(masked, a, b) is not None
+            ws = tuple(Word(w.start, w.end, w.name, w.ctx or ("type" if is_type else ""))
+                       for w in words(data, a, b))
             _blank(buf, a, b)
             buf[a] = ord("0")
             regions.append(Region(a, b, name, "type-argument", ws))

@@ -411,3 +411,18 @@ def test_if_among_the_rows_of_an_initializer():
     cf = _clean(src)
     assert cf.idents("ops_a") and cf.idents("CACHE_ROW") and cf.idents("info")
     assert [it.name for it in cf.items if it.kind == "function"] == ["f"]
+
+
+def test_statements_as_macro_arguments_and_old_token_pasting():
+    src = (b"#define PASTE(x) strlen(sprintf/**/x)\t/* the old way */\n"
+           b"int\nf(struct m *m, int len)\n{\n\tCHECK_LEN(m, len, return (EINVAL));\n"
+           b"\tFAIL_POINT(fp, goto out);\n\treturn (0);\nout:\n\treturn (1);\n}\n")
+    cf = _clean(src)
+    assert [i.kind for i in cf.idents("out")] == ["label", "label"]
+    assert cf.masked.startswith(b"#define PASTE(x) strlen(sprintf    x)\t/* the old way */")
+
+
+def test_constexpr_as_a_name_in_old_code():
+    src = b"static int constexpr;\n\nint\nf(void)\n{\n\tconstexpr = 1;\n\treturn (constexpr);\n}\n"
+    cf = _clean(src)
+    assert len(cf.idents("constexpr")) == 3
