@@ -213,12 +213,15 @@ class CFile:
             lambda m: (*stray_words(data, m), []),
         )
         start = self.masked
+        changed = rejected = 0
         for attempt in passes:
             masked, hidden, groups = attempt(self.masked)
             if masked == self.masked:
                 continue
+            changed += 1
             tree = parser.parse(masked)
             retry = _error_nodes(tree)
+            rejected += len(retry) >= len(bad)
             if len(retry) < len(bad):
                 self.masked, self.tree, bad = masked, tree, retry
                 flattened += groups
@@ -227,6 +230,8 @@ class CFile:
                 return bad, flattened
         # Some shapes need two repairs at once (a bare row under an #if inside an
         # initializer): all of them together, kept when that does better.
+        if changed < 2 or not rejected:
+            return bad, flattened  # together they would do what was just done
         masked, hidden_all, groups_all = start, [], []
         for attempt in passes:
             masked, hidden, groups = attempt(masked)
