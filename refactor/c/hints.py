@@ -818,6 +818,7 @@ _EXPR_BEFORE = frozenset({b";", b"{", b"}", b"(", b",", b"=", b"return", b"?", b
 
 
 _STATEMENT_ARG = re.compile(rb"\s*(?:return|goto|break|continue)\b")
+_DESIGNATOR_ARG = re.compile(rb"\s*\.[A-Za-z_]")
 
 
 def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
@@ -828,7 +829,9 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     - a member path in offsetof: `offsetof(struct s, a.b)`, `offsetof(t, f[2])`
       (tree-sitter-c takes a field name only): what follows the first field;
     - a token pasted into a name: `CARD(3COM, 3C589)`, `SAVE_REG(mac, 2a)`;
-    - a statement: `CHECK_LEN(m, len, return (EINVAL))`, `FAIL_POINT(fp, goto out)`.
+    - a statement: `CHECK_LEN(m, len, return (EINVAL))`, `FAIL_POINT(fp, goto out)`;
+    - a designator: `SET_FIELD(.bcdUSB, 0x0300)`;
+    - and `switch M(x) {`, where the macro brings the parentheses: its name goes.
 
     A type becomes `0` and spaces; its words stay listed, as types (Region words).
     """
@@ -846,6 +849,11 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             continue
         name = masked[s:e].decode("ascii")
         prev = masked[toks[i - 1][1]:toks[i - 1][2]]
+        if prev in (b"switch", b"if", b"while") and name not in C_KEYWORDS:
+            # `switch IFM_SUBTYPE(media) {`: the macro brings the parentheses.
+            _blank(buf, s, e)
+            regions.append(Region(s, e, name, "attribute", (Word(s, e, name),)))
+            continue
         if name in C_KEYWORDS or prev not in _EXPR_BEFORE:
             continue
         call = _balanced(masked, toks[i + 1][1])
@@ -866,7 +874,7 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             continue
         else:
             targets = [a for a in args if _TYPE_ARG.fullmatch(masked, *a)
-                       or _STATEMENT_ARG.match(masked, *a)]
+                       or _STATEMENT_ARG.match(masked, *a) or _DESIGNATOR_ARG.match(masked, *a)]
         for a, b in targets:
             is_type = _TYPE_ARG.fullmatch(masked, a, b) is not None
             ws = tuple(Word(w.start, w.end, w.name, w.ctx or ("type" if is_type else ""))
@@ -888,3 +896,4 @@ def case_ranges(masked: bytes) -> tuple[bytes, list[Region]]:
         buf[m.start(1) : m.end(1)] = b" | "
         regions.append(Region(m.start(1), m.end(1), "...", "operator-argument"))
     return bytes(buf), regions
+

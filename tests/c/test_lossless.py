@@ -426,3 +426,11 @@ def test_constexpr_as_a_name_in_old_code():
     src = b"static int constexpr;\n\nint\nf(void)\n{\n\tconstexpr = 1;\n\treturn (constexpr);\n}\n"
     cf = _clean(src)
     assert len(cf.idents("constexpr")) == 3
+
+
+def test_designators_and_a_switch_macro():
+    src = (b"static const struct desc d = {\n\tSET(.bcdUSB, 0x0300),\n\t.len = 4,\n};\n"
+           b"void\nf(struct sc *sc)\n{\n\tswitch SUBTYPE(sc->media) {\n\tcase 1:\n\t\tbreak;\n"
+           b"\t}\n}\n")
+    cf = _clean(src)
+    assert cf.idents("bcdUSB") and cf.idents("SUBTYPE") and cf.idents("media")
