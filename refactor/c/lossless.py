@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import tree_sitter
@@ -196,21 +196,26 @@ class CFile:
         data = self.data
         flattened: list[Group] = []
 
-        def inline_groups(masked: bytes):
+        Repair = Callable[[bytes], tuple[bytes, list[Region], list[Group]]]
+
+        def inline_groups(masked: bytes) -> tuple[bytes, list[Region], list[Group]]:
             # #if inside an expression or initializer, or cutting an if/else:
             # read its first branch as plain code.
             out, hidden, groups = flatten_inline_groups(data, masked, conditional_groups(data))
             out, defines = inline_defines(data, out)
             return out, hidden + defines, groups
 
-        passes = (
+        def plain(fix: Callable[[bytes], tuple[bytes, list[Region]]]) -> Repair:
+            return lambda m: (*fix(m), [])
+
+        passes: tuple[Repair, ...] = (
             inline_groups,
-            lambda m: (*macro_arguments(data, m), []),
-            lambda m: (*kr_pointer_returns(m), []),
-            lambda m: (*case_ranges(m), []),
-            lambda m: (*bare_macro_calls(data, m), []),
-            lambda m: (*dangling_labels(data, m), []),
-            lambda m: (*stray_words(data, m), []),
+            plain(lambda m: macro_arguments(data, m)),
+            plain(kr_pointer_returns),
+            plain(case_ranges),
+            plain(lambda m: bare_macro_calls(data, m)),
+            plain(lambda m: dangling_labels(data, m)),
+            plain(lambda m: stray_words(data, m)),
         )
         start = self.masked
         changed = rejected = 0
@@ -232,7 +237,9 @@ class CFile:
         # initializer): all of them together, kept when that does better.
         if changed < 2 or not rejected:
             return bad, flattened  # together they would do what was just done
-        masked, hidden_all, groups_all = start, [], []
+        masked = start
+        hidden_all: list[Region] = []
+        groups_all: list[Group] = []
         for attempt in passes:
             masked, hidden, groups = attempt(masked)
             hidden_all += hidden
