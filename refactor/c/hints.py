@@ -250,6 +250,8 @@ _TYPE_ARG = re.compile(
     rb"\s*(?:(?:struct|union|enum|const|volatile|signed|unsigned|char|short|int|long|float|"
     rb"double|void|_Bool)\b[\s\S]*|[\s\S]*\*\s*)")
 _OPERATOR_ARG = re.compile(rb"\s*(?:[<>=!]=|<<|>>|&&|\|\||[<>+\-*/%&|^])\s*")
+_DECLARATOR_BEFORE = re.compile(
+    rb"\b(?:void|char|short|int|long|float|double|signed|unsigned|_Bool|[a-z]\w*_t)[\s*]*\Z")
 _STORAGE_BEFORE = re.compile(rb"(?:\b(?:static|extern)[ \t]+)+$")
 
 
@@ -308,6 +310,12 @@ def scan(data: bytes, extra: Iterable[str] = (),
         learned = table.get(name, ("", ())) if name not in DEFAULT_HINTS and not \
             _QUEUE_HEAD.fullmatch(m.group()) else ("", ())
         if learned[0] == "attribute" and has_args:
+            learned = ("", ())
+        elif learned[0] in ("declaration", "header", "loop") and has_args and \
+                _DECLARATOR_BEFORE.search(
+                data, max(0, start - 80), start):
+            # `static void\nmodule_init(void *arg)`: a function of the same name as
+            # some other program's macro is declared here, not the macro used.
             learned = ("", ())
         if name in _BARE_ATTRIBUTES or (name in DEFAULT_HINTS and not has_args) or (
             name in extra_names and call is None
@@ -447,6 +455,7 @@ def conditional_groups(data: bytes) -> list[Group]:
     stack: list[Group] = []
     last: bytes | None = None  # last token that is not a comment or directive
     opened: list[Group] = []  # groups whose current branch has no token yet
+    closed: list[Group] = []  # groups just ended, with no token since their #endif
     parens: list[bool] = []  # per open '(': does it hold an if/while/for/switch condition?
     braces = questions = 0
     inits: list[bool] = []  # per open brace: an initializer's?
@@ -487,9 +496,9 @@ def conditional_groups(data: bytes) -> list[Group]:
                 tok = b"if()"  # the head of a statement whose body is still to come
             last = tok
             if last == b"else":
-                for g in opened:
+                for g in opened + closed:  # `#endif` / `else`: the if is inside the group
                     g.inline = True
-            opened = []
+            opened, closed = [], []
             continue
         d = _DIRECTIVE.match(m.group())
         word = d.group(1).decode("ascii", "replace") if d else ""
@@ -513,6 +522,8 @@ def conditional_groups(data: bytes) -> list[Group]:
             g.directives.append(entry)
             if word != "endif":
                 opened.append(g)
+            else:
+                closed.append(g)
     return [g for g in groups if g.directives[-1][0] == "endif"]
 
 

@@ -434,3 +434,11 @@ def test_designators_and_a_switch_macro():
            b"\t}\n}\n")
     cf = _clean(src)
     assert cf.idents("bcdUSB") and cf.idents("SUBTYPE") and cf.idents("media")
+
+
+def test_else_right_after_an_endif():
+    src = (b"void\nf(struct p *p)\n{\n#ifdef SIX\n\tif (p->six) {\n\t\tsix(p);\n\t}\n#endif\n"
+           b"#if defined(SIX) && defined(FOUR)\n\telse\n#endif\n#ifdef FOUR\n\t{\n\t\tfour(p);\n"
+           b"\t}\n#endif\n}\n")
+    cf = _clean(src)
+    assert cf.idents("six") and cf.idents("four")
