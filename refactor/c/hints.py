@@ -565,7 +565,8 @@ def flatten_inline_groups(data: bytes, masked: bytes,
 
 
 def inline_defines(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
-    """Blank `#define`/`#undef` lines that sit inside an initializer or parentheses.
+    """Blank `#define`/`#undef` lines that sit inside an initializer or parentheses,
+    and `#include` lines there (rows of a table kept in another file).
 
     C grammars take a directive only between statements; a table with a
     `#define` among its rows is still fine C.  The names stay listed (Region words).
@@ -585,7 +586,7 @@ def inline_defines(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             continue
         if kind == "dir":
             d = _DIRECTIVE.match(tok)
-            if d and d.group(1) in (b"define", b"undef") and stack and stack[-1]:
+            if d and d.group(1) in (b"define", b"undef", b"include") and stack and stack[-1]:
                 _blank(buf, m.start(), m.end())
                 regions.append(Region(m.start(), m.end(), d.group(1).decode(), "hidden-branch",
                                       tuple(words(data, m.start() + d.end(), m.end(),
@@ -758,7 +759,8 @@ def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
 
     - a word before a declaration's type at file scope: `GLOBAL void f(`,
       `LOCAL FORCEINLINE bit32 g(` (two type names in a row are never C);
-    - a word after a declarator: `uint64_t tx ALIGN_CACHE;`, `int x SCTP_UNUSED)`;
+    - a word after a declarator: `uint64_t tx ALIGN_CACHE;`, `int x SCTP_UNUSED)`,
+      or between a type and its `*`: `struct hw UNUSEDARG *hw`;
     - `local`, `private` or (before C23) `constexpr` used as names, which
       tree-sitter-c reads as keywords:
       the first letter becomes `_` (identifiers are read from the real bytes).
@@ -812,6 +814,10 @@ def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                 for k in names:
                     if k != last_type:
                         hide(k)
+        # `struct s UNUSED *p`, `u16 UNUSED *c`: a word between a type and its '*'.
+        if is_name(i) and is_name(i - 1) and text(i + 1) == b"*" and \
+                text(i - 2) in (b"(", b",", b";", b"{", b"struct", b"union", b"const"):
+            hide(i)
         # `T name MACRO;` / `T *name MACRO)`: a word after a declarator.
         if is_name(i) and is_name(i - 1) and text(i + 1) in (b";", b",", b")", b"=") and \
                 i >= 2 and (is_name(i - 2) or text(i - 2) in _BASE_TYPE_WORDS) and \

@@ -442,3 +442,11 @@ def test_else_right_after_an_endif():
            b"\t}\n#endif\n}\n")
     cf = _clean(src)
     assert cf.idents("six") and cf.idents("four")
+
+
+def test_a_word_between_a_type_and_its_star_and_an_include_among_rows():
+    src = (b"int\nf(struct hw UNUSED_ARG *hw, u16 UNUSED_ARG *c)\n{\n\treturn (0);\n}\n"
+           b"static const struct kw keywords[] = {\n#include \"keywords.h\"\n\t{ 0, 0 }\n};\n")
+    cf = _clean(src)
+    assert cf.function("f") is not None and len(cf.idents("UNUSED_ARG")) == 2
+    assert [i.kind for i in cf.idents("hw")] == ["tag", "ordinary"]
