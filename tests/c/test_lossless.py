@@ -450,3 +450,17 @@ def test_a_word_between_a_type_and_its_star_and_an_include_among_rows():
     cf = _clean(src)
     assert cf.function("f") is not None and len(cf.idents("UNUSED_ARG")) == 2
     assert [i.kind for i in cf.idents("hw")] == ["tag", "ordinary"]
+
+
+def test_error_at_covers_the_whole_line_and_names_it():
+    src = b"int a;\nint b = a + ;\nint c;\n"
+    cf = CFile(src, "e.c")
+    line2 = src.index(b"int b")
+    err = cf.error_at(line2, line2 + 3)  # `int`, not the token tree-sitter marked
+    assert err is not None and err.line == 2
+    assert err.plain("e.c") == "e.c:2: cannot parse int b = a + ;"
+    assert cf.error_at(0, 6) is None and cf.error_at(src.index(b"int c"), len(src)) is None
+    # An insertion at the start of the line, or past its break, only moves it.
+    assert cf.error_at(line2, line2) is None
+    assert cf.error_at(src.index(b"int c"), src.index(b"int c")) is None
+    assert cf.error_at(line2 + 4, line2 + 4) is not None
