@@ -7,7 +7,9 @@ semantic layer in its default configuration, as `refactor inspect` runs it.
 Reported: files without a lossless error node, files whose semantic parse
 succeeds, crashes (an exception from either layer), and files per second.
 
-`python -m bench.fig_parserate [N]` runs it alone and prints every failure.
+`python -m bench.fig_parserate [N] [--seed S] [--lossless-only]` runs it alone
+and prints every failure; --lossless-only leaves the (slow) semantic layer out,
+for iterating on the lossless one.
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ def sample(root: Path, n: int, seed: int = SEED) -> list[str]:
     return sorted(random.Random(seed).sample(files, min(n, len(files))))
 
 
-def check_file(root: Path, rel: str) -> dict:
-    """Both layers on one file: what each saw, and any crash."""
+def check_file(root: Path, rel: str, semantic: bool = True) -> dict:
+    """Both layers on one file (the lossless one alone when not `semantic`):
+    what each saw, and any crash."""
     from refactor.c.inspect import semantic_default
     from refactor.c.lossless import CFile
 
@@ -57,6 +60,8 @@ def check_file(root: Path, rel: str) -> dict:
     except Exception:
         row["crash"] = "lossless: " + traceback.format_exc().strip().splitlines()[-1]
         return row
+    if not semantic:
+        return row
     try:
         unit = semantic_default(path)
         row["semantic_ok"] = unit.ok
@@ -66,17 +71,17 @@ def check_file(root: Path, rel: str) -> dict:
     return row
 
 
-def run(root: Path, n: int, log=print) -> dict:
-    files = sample(root, n)
+def run(root: Path, n: int, log=print, seed: int = SEED, semantic: bool = True) -> dict:
+    files = sample(root, n, seed)
     rows = []
     t0 = time.perf_counter()
     for i, rel in enumerate(files):
-        rows.append(check_file(root, rel))
+        rows.append(check_file(root, rel, semantic))
         if log and (i + 1) % 50 == 0:
             log(f"parse-rate: {i + 1}/{len(files)}")
     seconds = time.perf_counter() - t0
     return {
-        "tree": str(root), "n": len(files), "seed": SEED, "seconds": seconds,
+        "tree": str(root), "n": len(files), "seed": seed, "seconds": seconds,
         "lossless_clean": sum(1 for r in rows if r["lossless_errors"] == []),
         "semantic_ok": sum(1 for r in rows if r.get("semantic_ok")),
         "crashes": sum(1 for r in rows if r["crash"]),
@@ -109,24 +114,42 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
 
 
 def main(argv: list[str]) -> int:
+    """`python -m bench.fig_parserate [N] [--seed S] [--lossless-only]`"""
     src = os.environ.get("FREEBSD_SRC")
     if not src:
         print("FREEBSD_SRC is not set", file=sys.stderr)
         return 2
-    n = int(argv[0]) if argv else DEFAULT_N
-    got = run(Path(src), n, log=lambda m: print(m, file=sys.stderr, flush=True))
+    semantic = "--lossless-only" not in argv
+    args = [a for a in argv if a != "--lossless-only"]
+    seed = SEED
+    if "--seed" in args:
+        k = args.index("--seed")
+        try:
+            seed = int(args[k + 1])
+        except (IndexError, ValueError):
+            print("--seed wants a number", file=sys.stderr)
+            return 2
+        del args[k : k + 2]
+    try:
+        n = int(args[0]) if args else DEFAULT_N
+    except ValueError:
+        print(f"not a number of files: {args[0]}", file=sys.stderr)
+        return 2
+    got = run(Path(src), n, log=lambda m: print(m, file=sys.stderr, flush=True), seed=seed,
+              semantic=semantic)
     for r in got["rows"]:
         if r["crash"]:
             print(f"CRASH {r['file']}: {r['crash']}")
         if r["lossless_errors"]:
             print(f"LOSSLESS {r['file']}: {len(r['lossless_errors'])} error lines, "
                   f"first at {r['lossless_errors'][:5]}")
-        if r["crash"] is None and not r.get("semantic_ok"):
+        if semantic and r["crash"] is None and not r.get("semantic_ok"):
             print(f"SEMANTIC {r['file']}: {r['semantic_error']}")
     k = got["n"]
-    print(f"{got['tree']}: {k} files, seed {SEED}: lossless clean {got['lossless_clean']} "
-          f"({100 * got['lossless_clean'] / k:.1f}%), semantic ok {got['semantic_ok']} "
-          f"({100 * got['semantic_ok'] / k:.1f}%), crashes {got['crashes']}, "
+    sem = (f"semantic ok {got['semantic_ok']} ({100 * got['semantic_ok'] / k:.1f}%)"
+           if semantic else "semantic not run")
+    print(f"{got['tree']}: {k} files, seed {seed}: lossless clean {got['lossless_clean']} "
+          f"({100 * got['lossless_clean'] / k:.1f}%), {sem}, crashes {got['crashes']}, "
           f"{got['seconds']:.1f}s, {k / got['seconds']:.2f} files/s")
     return 0
 

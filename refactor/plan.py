@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
-from refactor.edits import EditSet
+from refactor.edits import Edit, EditSet
 from refactor.errors import EditConflict, UsageError, did_you_mean
 from refactor.formats.mdoc import commit_date, date_changed_pages
 from refactor.recipe import Recipe, Step
@@ -116,11 +116,16 @@ def plan_recipe(recipe: Recipe, tree: Tree, skip=(), only=(), progress=None) -> 
             results.append(res)
             status_of[rule.id] = res
 
+        for res in results:
+            if res.status == Status.APPLIED:
+                why = _into_parse_error(outcomes[res.rule.id].changes, current)
+                if why:
+                    res.status, res.reason = Status.CONFLICT, why
         edits = EditSet()
-        for rule in step.rules:
-            out = outcomes[rule.id]
-            if out.status == Status.APPLIED:
-                edits.extend(_tag(out.changes, rule.id))
+        for res in results:
+            out = outcomes[res.rule.id]
+            if res.status == Status.APPLIED:
+                edits.extend(_tag(out.changes, res.rule.id))
         try:
             new = edits.apply(current.read)
         except EditConflict as exc:
@@ -172,6 +177,21 @@ def _within_files(rule: Rule, outcome: Outcome) -> Outcome:
     declared = ", ".join(rule.files) or "none"
     return Outcome(Status.CONFLICT, f"it changes {outside[0]}, outside the files it "
                                     f"declares ({declared})")
+
+
+def _into_parse_error(changes, tree: Tree) -> str:
+    """Why an edit may not be made: it touches a line of a C file the parser could
+    not read, where which word is a name, a type or a macro was only guessed.
+    Empty when every edit stays clear of them."""
+    from refactor.c.lossless import CFile
+
+    for c in changes:
+        if isinstance(c, Edit) and c.path.endswith((".c", ".h")):
+            cfile = tree.view(c.path, CFile)
+            err = cfile.error_at(c.start, c.end) if cfile is not None else None
+            if err is not None:
+                return f"it edits text the C parser could not read: {err.plain(c.path)}"
+    return ""
 
 
 def _tag(changes, rule_id):

@@ -84,6 +84,42 @@ def test_an_old_parse_error_does_not_block(tmp_path):
     assert plan.rule_results()[0].status == Status.APPLIED
 
 
+def test_an_edit_inside_a_c_parse_error_is_a_conflict_naming_the_line(tmp_path):
+    # Line 2 does not parse, so what its words are is a guess: an edit there
+    # stops the run, even one whose result parses (the re-parse cannot catch it).
+    src = b"int keep;\nint x = old + ;\nint other;\n"
+    tree = tree_of(tmp_path, {"a.c": src})
+    plan = plan_recipe(toy_recipe([Rename("r", "a.c", "old + ;", "old + 1;")]), tree)
+    [res] = plan.rule_results()
+    assert res.status == Status.CONFLICT
+    assert "a.c:2: cannot parse int x = old + ;" in res.reason
+    assert not plan.changed
+    # The same rule on a clean line of that file is fine.
+    plan = plan_recipe(toy_recipe([Rename("r", "a.c", "other", "new")]), tree)
+    assert plan.rule_results()[0].status == Status.APPLIED
+    assert plan.final.read("a.c") == src.replace(b"other", b"new")
+
+
+def test_an_insertion_into_a_c_parse_error_is_a_conflict(tmp_path):
+    src = b"int a;\nint b = ;\n"
+    tree = tree_of(tmp_path, {"a.h": src})
+    plan = plan_recipe(toy_recipe([_InsertAt("ins", "a.h", src.index(b";\n", 8), b"1")]), tree)
+    assert plan.rule_results()[0].status == Status.CONFLICT
+    assert "a.h:2: cannot parse" in plan.rule_results()[0].reason
+    # At the start of the next line, outside the error, it applies.
+    plan = plan_recipe(toy_recipe([_InsertAt("ins", "a.h", len(src), b"int c;\n")]), tree)
+    assert plan.rule_results()[0].status == Status.APPLIED
+
+
+class _InsertAt(Rule):
+    def __init__(self, rid, path, at, text):
+        self.id, self.path, self.at, self.text = rid, path, at, text
+        self.summary, self.files = f"insert into {path}", (path,)
+
+    def plan(self, tree):
+        return Edits([insert(self.path, self.at, self.text)])
+
+
 def test_a_rule_that_unbalances_an_mtree_spec_is_a_conflict(tmp_path):
     spec = b"/set type=dir uname=root gname=wheel mode=0755\n.\n    run\n    ..\n..\n"
     tree = tree_of(tmp_path, {"etc/mtree/BSD.var.dist": spec})

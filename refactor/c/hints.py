@@ -72,6 +72,7 @@ TYPE_ARGUMENT_HINTS: dict[str, int] = {
 # itself, padded with spaces, takes their place (`__asm __volatile(...)`).
 KEYWORD_SPELLINGS: dict[str, bytes] = {
     "__volatile": b"volatile", "__const": b"const", "__signed": b"signed",
+    "_Thread_local": b"__thread",
 }
 
 DEFAULT_HINTS: frozenset[str] = (
@@ -104,7 +105,7 @@ _NAMED_VARIADIC = re.compile(rb"[ \t]*#[ \t]*define[ \t]+\w+\([^)]*?\w(\.\.\.)\s
 @dataclass(frozen=True)
 class Word:
     """An identifier found by the lexer: `ctx` is "tag" after struct/union/enum,
-    "field" after `.` or `->`, else ""."""
+    "field" after `.` or `->`, "label" after goto, else ""."""
 
     start: int
     end: int
@@ -153,7 +154,8 @@ def words(data: bytes, start: int = 0, end: int | None = None,
             tok = m.group()
             name = tok.decode("ascii")
             if name not in C_KEYWORDS:
-                ctx = "tag" if prev in TAG_KEYWORDS else "field" if prev in (b".", b"->") else ""
+                ctx = "tag" if prev in TAG_KEYWORDS else "field" if prev in (b".", b"->") \
+                    else "label" if prev == b"goto" else ""
                 out.append(Word(m.start(), m.end(), name, ctx))
             prev = tok
         elif kind in ("op", "num", "str", "chr", "punct"):
@@ -225,8 +227,11 @@ def _blank_continued_comments(data: bytes, buf: bytearray, start: int, end: int)
     tree-sitter-c loses a #define at `/* why */ \\` before a line continuation;
     a comment is not code, so spaces of the same length change nothing else.
     Comments that span lines stay, so the directive still ends where it did.
+    On one line, only a comment with code after it goes (`sprintf/**/x`, the
+    old way of pasting tokens): one at the end of the line is left as it is.
     """
-    if not _CONTINUATION.search(data, start, end):
+    continued = _CONTINUATION.search(data, start, end) is not None
+    if not continued and data.find(b"/*", start, end) < 0:
         return
     pos = data.index(b"#", start) + 1
     while pos < end:
@@ -235,7 +240,7 @@ def _blank_continued_comments(data: bytes, buf: bytearray, start: int, end: int)
             pos += 1
             continue
         if m.lastgroup == "com" and data.startswith(b"/*", m.start()) and \
-                b"\n" not in m.group():
+                b"\n" not in m.group() and (continued or data[m.end():end].strip()):
             _blank(buf, m.start(), m.end())
         pos = m.end() if m.lastgroup != "dir" else m.start() + 1
 
@@ -245,6 +250,8 @@ _TYPE_ARG = re.compile(
     rb"\s*(?:(?:struct|union|enum|const|volatile|signed|unsigned|char|short|int|long|float|"
     rb"double|void|_Bool)\b[\s\S]*|[\s\S]*\*\s*)")
 _OPERATOR_ARG = re.compile(rb"\s*(?:[<>=!]=|<<|>>|&&|\|\||[<>+\-*/%&|^])\s*")
+_DECLARATOR_BEFORE = re.compile(
+    rb"\b(?:void|char|short|int|long|float|double|signed|unsigned|_Bool|[a-z]\w*_t)[\s*]*\Z")
 _STORAGE_BEFORE = re.compile(rb"(?:\b(?:static|extern)[ \t]+)+$")
 
 
@@ -289,7 +296,10 @@ def scan(data: bytes, extra: Iterable[str] = (),
             # `timespeccmp(a, b, <)`, `ASSERT3U(x, ==, y)`: an operator passed to a
             # macro cannot parse as an argument; `0` in its place can.
             for a, b in call[1]:
-                if len(call[1]) > 1 and b > a and not data[a:b].strip():
+                if len(call[1]) > 1 and b == a and data[a - 1 : a] == b",":
+                    buf[a - 1] = 32  # `CHECK(m, off, len,)`: an empty argument with no room
+                    regions.append(Region(a - 1, a, name, "operator-argument"))
+                elif len(call[1]) > 1 and b > a and not data[a:b].strip():
                     buf[a] = ord("0")  # `SDT_PROBE1(proc, , , exit, r)`: an empty argument
                     regions.append(Region(a, b, name, "operator-argument"))
                 elif _OPERATOR_ARG.fullmatch(data, a, b):
@@ -300,6 +310,12 @@ def scan(data: bytes, extra: Iterable[str] = (),
         learned = table.get(name, ("", ())) if name not in DEFAULT_HINTS and not \
             _QUEUE_HEAD.fullmatch(m.group()) else ("", ())
         if learned[0] == "attribute" and has_args:
+            learned = ("", ())
+        elif learned[0] in ("declaration", "header", "loop") and has_args and \
+                _DECLARATOR_BEFORE.search(
+                data, max(0, start - 80), start):
+            # `static void\nmodule_init(void *arg)`: a function of the same name as
+            # some other program's macro is declared here, not the macro used.
             learned = ("", ())
         if name in _BARE_ATTRIBUTES or (name in DEFAULT_HINTS and not has_args) or (
             name in extra_names and call is None
@@ -419,7 +435,10 @@ class Group:
         return self.directives[-1][3]
 
 
-_STATEMENT_END = frozenset({b";", b"{", b"}", b":", b"else", b"do"})
+# (`else` and `do` are not: an #if right after one is its body, cut by the #if.)
+_STATEMENT_END = frozenset({b";", b"{", b"}", b":"})
+_CONTROL = frozenset({b"if", b"while", b"for", b"switch"})
+_DECL_PREFIX = frozenset({b"static", b"extern", b"const", b"volatile", b"inline", b"register"})
 
 
 def conditional_groups(data: bytes) -> list[Group]:
@@ -427,12 +446,20 @@ def conditional_groups(data: bytes) -> list[Group]:
 
     A group is inline when the code before it does not end a statement, or when
     a branch begins or ends with `else` (an #if cutting an if/else chain, as in
-    `} else` / `#endif` / `{`): no C grammar can follow either shape.
+    `} else` / `#endif` / `{`), or ends with the head of a statement whose body
+    comes after the `#endif` (`if (error == 0)` / `#endif` / `f();`), or
+    opens or closes more braces than it closes or opens (`#ifdef X` / `} else {`
+    / `#endif`): no C grammar can follow these shapes.
     """
     groups: list[Group] = []
     stack: list[Group] = []
     last: bytes | None = None  # last token that is not a comment or directive
     opened: list[Group] = []  # groups whose current branch has no token yet
+    closed: list[Group] = []  # groups just ended, with no token since their #endif
+    parens: list[bool] = []  # per open '(': does it hold an if/while/for/switch condition?
+    braces = questions = 0
+    inits: list[bool] = []  # per open brace: an initializer's?
+    depth_at: dict[int, int] = {}  # id(group) -> brace depth where its current branch began
     pos, n = 0, len(data)
     while pos < n:
         m = TOKEN.search(data, pos)
@@ -443,11 +470,35 @@ def conditional_groups(data: bytes) -> list[Group]:
         if kind == "com":
             continue
         if kind != "dir":
-            last = m.group()
+            tok = m.group()
+            if tok == b"{":
+                braces += 1
+                inits.append(last == b"=" or (bool(inits) and inits[-1] and last in (b",", b"{=")))
+                if inits[-1]:
+                    tok = b"{="  # an initializer's brace: its rows are no statements
+            elif tok == b"}":
+                braces -= 1
+                if inits and inits.pop() and inits and inits[-1]:
+                    tok = b"}="
+                for g in stack:  # `} else {` in a branch: below where it began
+                    if braces < depth_at.get(id(g), braces):
+                        g.inline = True
+            if tok == b"?":
+                questions += 1
+            elif tok == b":" and questions:
+                questions -= 1
+                tok = b"?:"  # a conditional expression goes on after this colon
+            elif tok in (b";", b"{", b"}", b"{=", b"}="):
+                questions = 0
+            if tok == b"(":
+                parens.append(last in _CONTROL)
+            elif tok == b")" and parens and parens.pop():
+                tok = b"if()"  # the head of a statement whose body is still to come
+            last = tok
             if last == b"else":
-                for g in opened:
+                for g in opened + closed:  # `#endif` / `else`: the if is inside the group
                     g.inline = True
-            opened = []
+            opened, closed = [], []
             continue
         d = _DIRECTIVE.match(m.group())
         word = d.group(1).decode("ascii", "replace") if d else ""
@@ -459,20 +510,32 @@ def conditional_groups(data: bytes) -> list[Group]:
             groups.append(g)
             stack.append(g)
             opened.append(g)
+            depth_at[id(g)] = braces
         elif word in ("elif", "else", "elifdef", "elifndef", "endif") and stack:
             g = stack[-1] if word != "endif" else stack.pop()
-            if last == b"else" and g not in opened:
-                g.inline = True  # a branch that ends in a dangling `else`
+            if (last in (b"else", b"if()") or last in _DECL_PREFIX) and g not in opened:
+                # a branch that ends in a dangling `else`, `if (...)` or `static`
+                g.inline = True
+            if braces != depth_at.get(id(g), braces):
+                g.inline = True  # `} else {` or a lone `}` in a branch: braces cut by #if
+            depth_at[id(g)] = braces
             g.directives.append(entry)
             if word != "endif":
                 opened.append(g)
+            else:
+                closed.append(g)
     return [g for g in groups if g.directives[-1][0] == "endif"]
+
+
+def _comment_free(text: str) -> str:
+    return re.sub(r"/\*.*?\*/|//.*", " ", text).strip()
 
 
 def flatten_inline_groups(data: bytes, masked: bytes,
                           groups: list[Group]) -> tuple[bytes, list[Region], list[Group]]:
     """Blank the directive lines of inline groups, and the bodies of their
-    #elif/#else branches, so the first branch reads as plain code.
+    #elif/#else branches, so the first branch reads as plain code (for `#if 0`,
+    the #else branch, or none).
 
     The hidden branches' identifiers come back as Regions, so they are still
     listed and renamed.
@@ -488,7 +551,11 @@ def flatten_inline_groups(data: bytes, masked: bytes,
         ds = g.directives
         for _word, _rest, s, e in ds:
             _blank(buf, s, e)
-        for i in range(1, len(ds) - 1):  # bodies of #elif / #else branches
+        # `#if 0` keeps its #else branch (or nothing) as the one that is read.
+        keep = 1 if ds[0][0] == "if" and _comment_free(ds[0][1]) == "0" else 0
+        for i in range(len(ds) - 1):  # bodies of the branches not read
+            if i == keep:
+                continue
             body_start, body_end = ds[i][3], ds[i + 1][2]
             ws = tuple(words(data, body_start, body_end))
             _blank(buf, body_start, body_end)
@@ -498,7 +565,8 @@ def flatten_inline_groups(data: bytes, masked: bytes,
 
 
 def inline_defines(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
-    """Blank `#define`/`#undef` lines that sit inside an initializer or parentheses.
+    """Blank `#define`/`#undef` lines that sit inside an initializer or parentheses,
+    and `#include` lines there (rows of a table kept in another file).
 
     C grammars take a directive only between statements; a table with a
     `#define` among its rows is still fine C.  The names stay listed (Region words).
@@ -518,7 +586,7 @@ def inline_defines(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             continue
         if kind == "dir":
             d = _DIRECTIVE.match(tok)
-            if d and d.group(1) in (b"define", b"undef") and stack and stack[-1]:
+            if d and d.group(1) in (b"define", b"undef", b"include") and stack and stack[-1]:
                 _blank(buf, m.start(), m.end())
                 regions.append(Region(m.start(), m.end(), d.group(1).decode(), "hidden-branch",
                                       tuple(words(data, m.start() + d.end(), m.end(),
@@ -532,3 +600,317 @@ def inline_defines(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             stack.pop()
         last = tok
     return bytes(buf), regions
+
+
+# Names a C grammar reads itself when called: never a statement macro.
+_GRAMMAR_CALLS = frozenset({
+    "sizeof", "typeof", "__typeof", "__typeof__", "_Alignas", "alignas", "_Alignof",
+    "__alignof", "__alignof__", "__attribute__", "__attribute", "__asm", "__asm__", "asm",
+    "__declspec", "defined", "_Static_assert", "static_assert", "__extension__", "offsetof",
+    "__builtin_offsetof", "_Generic",
+})
+# After these a macro call starts a statement, a row or an item.
+_DECLARATOR_END = frozenset({b";", b",", b"=", b"[", b")", b":"})
+_ROW_BEFORE = frozenset({b";", b"{", b"}", b",", b":", b")", b"else", b"do"})
+
+
+def _code_tokens(data: bytes):
+    """(kind, start, end) of each token that is code: comments and directives left out."""
+    pos, n = 0, len(data)
+    while pos < n:
+        m = TOKEN.search(data, pos)
+        if m is None:
+            return
+        pos = m.end() if m.end() > m.start() else m.start() + 1
+        if m.lastgroup not in ("com", "dir"):
+            yield m.lastgroup, m.start(), m.end()
+
+
+def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """Hide macro calls used as a whole statement, row or item without the `;` or
+    `,` C would need: `X(A, "a")` rows of a table, `FOREACH_THING(p, h) {` loops
+    nobody defined as a loop, `EMIT_OPS(4, uint32_t)` at file scope.
+
+    A call counts when it starts a statement or row (after `;`, a brace, `,`,
+    `:`, `)`, `else`) and what follows it cannot follow an expression: a word,
+    `{`, a string or a number, or `}` closing a block.  The call's text becomes
+    spaces; its identifiers are kept (Region words), so renames still see them.
+    """
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    # Per open brace: is it a block (statements) rather than an initializer?
+    blocks: list[bool] = []
+    prev = b""
+    i, n = 0, len(toks)
+    while i < n:
+        kind, s, e = toks[i]
+        tok = masked[s:e]
+        if tok == b"{":
+            blocks.append(prev not in (b"=", b",", b"{") or (bool(blocks) and blocks[-1]
+                                                             and prev != b"="))
+        elif tok == b"}" and blocks:
+            blocks.pop()
+        if kind == "id" and i + 1 < n and masked[toks[i + 1][1]:toks[i + 1][2]] == b"(" and \
+                (prev in _ROW_BEFORE or prev == b"") and tok.decode("ascii") not in C_KEYWORDS \
+                and tok.decode("ascii") not in _GRAMMAR_CALLS:
+            call = _balanced(masked, toks[i + 1][1])
+            if call is not None:
+                close = call[0]
+                j = i + 2
+                while j < n and toks[j][1] < close:
+                    j += 1
+                nxt = masked[toks[j][1]:toks[j][2]] if j < n else b""
+                nkind = toks[j][0] if j < n else ""
+                at_top = not blocks
+                # `VNET_PCPUSTAT_DEFINE(struct s, n);`: no expression stands at file scope.
+                bad_next = nkind in ("id", "str", "num") or (nxt == b";" and at_top) or (
+                    nxt == b"{" and not at_top) or (nxt == b"}" and bool(blocks) and blocks[-1])
+                after = masked[toks[j + 1][1]:toks[j + 1][2]] if j + 1 < n else b""
+                # `TAILQ_ENTRY(foo) link;`, `T(x) const *p`: a type macro's declaration.
+                declares = nkind == "id" and (nxt in (b"const", b"volatile", b"restrict") or (
+                    nxt.decode("ascii") not in C_KEYWORDS and after in _DECLARATOR_END))
+                if bad_next and not declares:
+                    regions.append(Region(s, close, tok.decode("ascii"), "declaration",
+                                          tuple(words(data, s, close))))
+                    _blank(buf, s, close)
+                    i = j
+                    continue  # prev stays what came before the call
+        prev = tok
+        i += 1
+    return bytes(buf), regions
+
+
+def kr_pointer_returns(masked: bytes) -> tuple[bytes, list[Region]]:
+    """`char *\\nf(a, b)\\n\\tchar *a;` -- an old-style definition returning a
+    pointer, which tree-sitter-c reads only without the `*`s: they become
+    spaces (no identifier is lost, and the lossless layer needs no return type).
+
+    At file scope, a name with a list of bare names in parentheses, followed by a
+    word (a parameter's type), is such a definition's head.
+    """
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    depth = 0
+    for i, (kind, s, e) in enumerate(toks):
+        tok = masked[s:e]
+        if tok in (b"{", b"(", b"["):
+            depth += 1
+        elif tok in (b"}", b")", b"]"):
+            depth -= 1
+        if depth or kind != "id" or i + 2 >= len(toks) or \
+                masked[toks[i + 1][1]:toks[i + 1][2]] != b"(":
+            continue
+        k = i + 2
+        names = 0
+        while k < len(toks):
+            t = masked[toks[k][1]:toks[k][2]]
+            if toks[k][0] == "id" and t.decode("ascii") not in C_KEYWORDS:
+                names += 1
+            elif t != b",":
+                break
+            k += 1
+        if not names or k + 1 >= len(toks) or masked[toks[k][1]:toks[k][2]] != b")" or \
+                toks[k + 1][0] != "id":
+            continue
+        j = i - 1
+        while j >= 0 and masked[toks[j][1]:toks[j][2]] == b"*":
+            buf[toks[j][1]] = 32
+            regions.append(Region(toks[j][1], toks[j][2], "*", "keyword"))
+            j -= 1
+    return bytes(buf), regions
+
+
+def dangling_labels(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """`out:` right before a directive or a `}`: C grammars want a statement after
+    a label.  The label becomes an empty statement (`    ;`) and its name is
+    kept as a Region word of kind label."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    for i in range(1, len(toks) - 1):
+        kind, s, e = toks[i]
+        if kind != "id" or masked[toks[i + 1][1]:toks[i + 1][2]] != b":" or \
+                masked[s:e].decode("ascii") in C_KEYWORDS or \
+                masked[toks[i - 1][1]:toks[i - 1][2]] not in (b";", b"{", b"}"):
+            continue
+        colon = toks[i + 1][1]
+        after = _skip_space(masked, colon + 1)
+        line_start = masked.rfind(b"\n", 0, after) + 1
+        directive = masked[after : after + 1] == b"#" and not masked[line_start:after].strip()
+        if directive or masked[after : after + 1] == b"}":
+            regions.append(Region(s, colon + 1, masked[s:e].decode("ascii"), "label",
+                                  (Word(s, e, data[s:e].decode("latin-1"), "label"),)))
+            _blank(buf, s, e)
+            buf[colon] = ord(";")
+    return bytes(buf), regions
+
+
+# Words a C grammar may take for a keyword that C itself never reserved.
+_PLAIN_NAMES = frozenset({b"local", b"private", b"constexpr"})
+_TAG_WORDS = frozenset({b"struct", b"union", b"enum"})
+_BASE_TYPE_WORDS = frozenset(b"void char short int long float double signed unsigned _Bool *"
+                             .split())
+
+
+def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """Macros that expand to nothing or to attributes, found by where they stand:
+
+    - a word before a declaration's type at file scope: `GLOBAL void f(`,
+      `LOCAL FORCEINLINE bit32 g(` (two type names in a row are never C);
+    - a word after a declarator: `uint64_t tx ALIGN_CACHE;`, `int x SCTP_UNUSED)`,
+      or between a type and its `*`: `struct hw UNUSEDARG *hw`;
+    - `local`, `private` or (before C23) `constexpr` used as names, which
+      tree-sitter-c reads as keywords:
+      the first letter becomes `_` (identifiers are read from the real bytes).
+
+    The macros become spaces; their names stay listed (Region words).
+    """
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    n = len(toks)
+
+    def text(i: int) -> bytes:
+        return masked[toks[i][1]:toks[i][2]] if 0 <= i < n else b""
+
+    hidden: set[int] = set()
+
+    def is_name(i: int) -> bool:
+        return 0 <= i < n and toks[i][0] == "id" and i not in hidden and \
+            text(i).decode("ascii") not in C_KEYWORDS
+
+    def hide(i: int) -> None:
+        hidden.add(i)
+        s, e = toks[i][1], toks[i][2]
+        regions.append(Region(s, e, text(i).decode("ascii"), "attribute",
+                              (Word(s, e, data[s:e].decode("latin-1")),)))
+        _blank(buf, s, e)
+
+    depth = 0
+    item_start = True
+    for i in range(n):
+        t = text(i)
+        if t in _PLAIN_NAMES:
+            buf[toks[i][1]] = ord("_")
+        if t in (b"{", b"(", b"["):
+            depth += 1
+        elif t in (b"}", b")", b"]"):
+            depth -= 1
+        if depth == 0 and item_start and is_name(i):
+            # Leading words of a file-scope declaration, up to its declarator.
+            j = i
+            while j < n and toks[j][0] == "id":
+                j += 1
+            words_ = list(range(i, j))
+            if text(j) == b"(" or text(j) in (b";", b"=", b",", b"["):
+                words_ = words_[:-1]  # the declarator's name
+            typed = [k for k in words_ if not is_name(k) and text(k) not in
+                     (b"static", b"extern", b"inline", b"const", b"volatile", b"register")]
+            names = [k for k in words_ if is_name(k) and text(k - 1) not in _TAG_WORDS]
+            if names and (typed or len(names) >= 2) and text(j) in (b"(", b"*", b";"):
+                last_type = names[-1] if not typed or names[-1] > typed[-1] else None
+                for k in names:
+                    if k != last_type:
+                        hide(k)
+        # `struct s UNUSED *p`, `u16 UNUSED *c`: a word between a type and its '*'.
+        if is_name(i) and is_name(i - 1) and text(i + 1) == b"*" and \
+                text(i - 2) in (b"(", b",", b";", b"{", b"struct", b"union", b"const"):
+            hide(i)
+        # `T name MACRO;` / `T *name MACRO)`: a word after a declarator.
+        if is_name(i) and is_name(i - 1) and text(i + 1) in (b";", b",", b")", b"=") and \
+                i >= 2 and (is_name(i - 2) or text(i - 2) in _BASE_TYPE_WORDS) and \
+                text(i - 3) not in _TAG_WORDS:
+            hide(i)
+        item_start = t in (b";", b"}") and depth == 0
+    return bytes(buf), regions
+
+
+_C_NUMBER = re.compile(
+    rb"(?:0[xX](?:[0-9a-fA-F']*\.?[0-9a-fA-F']*)(?:[pP][+-]?\d+)?|0[bB][01']+|"
+    rb"(?:\d[\d']*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[uUlLfFiIjJ]*")
+_EXPR_BEFORE = frozenset({b";", b"{", b"}", b"(", b",", b"=", b"return", b"?", b":", b"+",
+                          b"-", b"/", b"%", b"<", b">", b"!", b"&&", b"||", b"|", b"^", b"~"})
+
+
+_STATEMENT_ARG = re.compile(rb"\s*(?:return|goto|break|continue)\b")
+_DESIGNATOR_ARG = re.compile(rb"\s*\.[A-Za-z_]")
+
+
+def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """Arguments only a macro can take, where a call is an expression:
+
+    - a type: `GETARG(wchar_t *)`, `MALLOC(p, struct nfsfh *, n, ...)`,
+      `PROBE(wait, unsigned int, count)`, `DECL(long double, f, g)`;
+    - a member path in offsetof: `offsetof(struct s, a.b)`, `offsetof(t, f[2])`
+      (tree-sitter-c takes a field name only): what follows the first field;
+    - a token pasted into a name: `CARD(3COM, 3C589)`, `SAVE_REG(mac, 2a)`;
+    - a statement: `CHECK_LEN(m, len, return (EINVAL))`, `FAIL_POINT(fp, goto out)`;
+    - a designator: `SET_FIELD(.bcdUSB, 0x0300)`;
+    - and `switch M(x) {`, where the macro brings the parentheses: its name goes.
+
+    A type becomes `0` and spaces; its words stay listed, as types (Region words).
+    """
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    for i in range(1, len(toks) - 1):
+        kind, s, e = toks[i]
+        if kind == "num" and not _C_NUMBER.fullmatch(masked, s, e):
+            _blank(buf, s, e)
+            buf[s] = ord("0")
+            regions.append(Region(s, e, masked[s:e].decode("latin-1"), "operator-argument"))
+            continue
+        if kind != "id" or masked[toks[i + 1][1]:toks[i + 1][2]] != b"(":
+            continue
+        name = masked[s:e].decode("ascii")
+        prev = masked[toks[i - 1][1]:toks[i - 1][2]]
+        if prev in (b"switch", b"if", b"while") and name not in C_KEYWORDS:
+            # `switch IFM_SUBTYPE(media) {`: the macro brings the parentheses.
+            _blank(buf, s, e)
+            regions.append(Region(s, e, name, "attribute", (Word(s, e, name),)))
+            continue
+        if name in C_KEYWORDS or prev not in _EXPR_BEFORE:
+            continue
+        call = _balanced(masked, toks[i + 1][1])
+        if call is None:
+            continue
+        args = call[1]
+        if name in ("offsetof", "__builtin_offsetof"):
+            first = re.compile(rb"\s*[A-Za-z_]\w*").match(masked, *args[1]) \
+                if len(args) == 2 else None
+            if first is not None and masked[first.end():args[1][1]].strip():
+                # the path after its first field becomes spaces, its words kept
+                a, b = first.end(), args[1][1]
+                ws = tuple(w for w in words(data, *args[1]) if w.start >= a)
+                _blank(buf, a, b)
+                regions.append(Region(a, b, name, "type-argument", ws))
+            continue
+        if name in _GRAMMAR_CALLS:
+            continue
+        else:
+            targets = [a for a in args if _TYPE_ARG.fullmatch(masked, *a)
+                       or _STATEMENT_ARG.match(masked, *a) or _DESIGNATOR_ARG.match(masked, *a)]
+        for a, b in targets:
+            is_type = _TYPE_ARG.fullmatch(masked, a, b) is not None
+            ws = tuple(Word(w.start, w.end, w.name, w.ctx or ("type" if is_type else ""))
+                       for w in words(data, a, b))
+            _blank(buf, a, b)
+            buf[a] = ord("0")
+            regions.append(Region(a, b, name, "type-argument", ws))
+    return bytes(buf), regions
+
+
+_CASE_RANGE = re.compile(rb"\bcase\b[^:;{}]*?(\.\.\.)")
+
+
+def case_ranges(masked: bytes) -> tuple[bytes, list[Region]]:
+    """GNU `case A ... B:` becomes `case A | B:`, an expression tree-sitter-c reads."""
+    buf = bytearray(masked)
+    regions = []
+    for m in _CASE_RANGE.finditer(masked):
+        buf[m.start(1) : m.end(1)] = b" | "
+        regions.append(Region(m.start(1), m.end(1), "...", "operator-argument"))
+    return bytes(buf), regions
+

@@ -53,6 +53,7 @@ _DECL_START = frozenset(
     b"unsigned signed float double _Bool".split())
 _QUALIFIERS = frozenset({b"_Complex", b"__inline", b"__inline__", b"inline", b"const",
                          b"volatile", b"__const", b"__volatile", b"register", b"static"})
+_STORAGE_CLASSES = frozenset({b"static", b"register", b"extern"})
 _STORAGE = frozenset({b"static", b"extern", b"const", b"volatile", b"typedef"})
 _TYPE_WORDS = _DECL_START - {b"static", b"extern", b"typedef"}
 # Empty object-like macros spelled like these are include guards and option flags.
@@ -104,8 +105,11 @@ def _top_level(toks: list[bytes], tok: bytes) -> bool:
 def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
               known: dict[str, Kind]) -> Kind | None:
     if params is None:  # object-like
-        if len(toks) == 1 and toks[0] in _QUALIFIERS:
-            return ("attribute", ())  # `#define complex _Complex`: a qualifier's spelling
+        if len(toks) == 1 and toks[0] in _QUALIFIERS and (
+                not name.isalpha() or not name.islower() or toks[0] not in _STORAGE_CLASSES):
+            # `#define complex _Complex`: a qualifier's spelling.  Not zlib's
+            # `#define local static`: a plain word that other programs use as a name.
+            return ("attribute", ())
         if not name.startswith("_"):
             return None  # `#define exit` in one program must not hide every `exit`
         if not toks:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import tree_sitter
@@ -32,10 +32,16 @@ from refactor.c import hinttable
 from refactor.c.hints import (
     Group,
     Region,
+    bare_macro_calls,
+    case_ranges,
     conditional_groups,
+    dangling_labels,
     flatten_inline_groups,
     inline_defines,
+    kr_pointer_returns,
+    macro_arguments,
     scan,
+    stray_words,
     words,
 )
 from refactor.c.words import DEFINE_RE as _DEFINE_RE
@@ -63,6 +69,12 @@ class ParseError:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.text.strip()}"
+
+    def plain(self, path: str) -> str:
+        """`FILE:LINE: cannot parse <the source line>`, for users."""
+        text = self.text.strip()
+        text = text if len(text) <= 80 else text[:77] + "..."
+        return f"{path}:{self.line}: cannot parse {text}"
 
 
 @dataclass(eq=False)
@@ -155,6 +167,7 @@ class CFile:
         self.path = path
         self.hints = frozenset(hints)
         self.masked, self.regions = scan(data, self.hints, hint_table(data))
+        self._scan_regions = list(self.regions)
         parser = tree_sitter.Parser(LANGUAGE)
         self.tree = parser.parse(self.masked)
         self._newlines = [m.start() for m in re.finditer(rb"\n", data)]
@@ -164,29 +177,8 @@ class CFile:
         flattened: list[Group] = []
         bad = _error_nodes(self.tree)
         if bad:
-            # #if inside an expression or initializer: read its first branch as
-            # plain code and keep the other branches' identifiers aside.
-            masked, hidden, groups = flatten_inline_groups(
-                data, self.masked, conditional_groups(data))
-            masked, defines = inline_defines(data, masked)
-            hidden += defines
-            if groups or defines:
-                tree = parser.parse(masked)
-                retry = _error_nodes(tree)
-                if len(retry) < len(bad):
-                    self.masked, self.tree, bad, flattened = masked, tree, retry, groups
-                    self.regions = sorted(self.regions + hidden, key=lambda r: r.start)
-        # Bytes no edit may touch: the parser could not tell what they are.
-        self.error_spans: list[tuple[int, int]] = []
-        for a, b in sorted((n.start_byte, max(n.end_byte, n.start_byte + 1)) for n in bad):
-            if self.error_spans and a <= self.error_spans[-1][1]:
-                self.error_spans[-1] = (self.error_spans[-1][0], max(b, self.error_spans[-1][1]))
-            else:
-                self.error_spans.append((a, b))
-        self.errors: list[ParseError] = []
-        for row, col in sorted({n.start_point for n in bad}):
-            if not self.errors or self.errors[-1].line != row + 1:
-                self.errors.append(ParseError(row + 1, col, self._line_text(row + 1)))
+            bad, flattened = self._repair(parser, bad)
+        self._set_errors(bad)
         raw_idents = self._walk()
         for g in flattened:
             self._register_group(g)
@@ -196,16 +188,105 @@ class CFile:
         self.identifiers: list[Ident] = self._attach(raw_idents)
         self._ident_starts: list[int] | None = None
 
-    def in_error(self, start: int, end: int) -> bool:
-        """Does [start, end) touch a byte inside an error node?"""
-        end = max(end, start + 1)  # an insertion touches the byte at its point
+    def _repair(self, parser: tree_sitter.Parser,
+                bad: list[tree_sitter.Node]) -> tuple[list[tree_sitter.Node], list[Group]]:
+        """Shapes no C grammar follows, tried in turn on a file with errors; each
+        is kept when it leaves fewer error nodes.  Every one keeps the length and
+        the line breaks, and lists the identifiers it hides (Region words)."""
+        data = self.data
+        flattened: list[Group] = []
+
+        Repair = Callable[[bytes], tuple[bytes, list[Region], list[Group]]]
+
+        def inline_groups(masked: bytes) -> tuple[bytes, list[Region], list[Group]]:
+            # #if inside an expression or initializer, or cutting an if/else:
+            # read its first branch as plain code.
+            out, hidden, groups = flatten_inline_groups(data, masked, conditional_groups(data))
+            out, defines = inline_defines(data, out)
+            return out, hidden + defines, groups
+
+        def plain(fix: Callable[[bytes], tuple[bytes, list[Region]]]) -> Repair:
+            return lambda m: (*fix(m), [])
+
+        passes: tuple[Repair, ...] = (
+            inline_groups,
+            plain(lambda m: macro_arguments(data, m)),
+            plain(kr_pointer_returns),
+            plain(case_ranges),
+            plain(lambda m: bare_macro_calls(data, m)),
+            plain(lambda m: dangling_labels(data, m)),
+            plain(lambda m: stray_words(data, m)),
+        )
+        start = self.masked
+        changed = rejected = 0
+        for attempt in passes:
+            masked, hidden, groups = attempt(self.masked)
+            if masked == self.masked:
+                continue
+            changed += 1
+            tree = parser.parse(masked)
+            retry = _error_nodes(tree)
+            rejected += len(retry) >= len(bad)
+            if len(retry) < len(bad):
+                self.masked, self.tree, bad = masked, tree, retry
+                flattened += groups
+                self.regions = sorted(self.regions + hidden, key=lambda r: r.start)
+            if not bad:
+                return bad, flattened
+        # Some shapes need two repairs at once (a bare row under an #if inside an
+        # initializer): all of them together, kept when that does better.
+        if changed < 2 or not rejected:
+            return bad, flattened  # together they would do what was just done
+        masked = start
+        hidden_all: list[Region] = []
+        groups_all: list[Group] = []
+        for attempt in passes:
+            masked, hidden, groups = attempt(masked)
+            hidden_all += hidden
+            groups_all += groups
+        if masked != self.masked:
+            tree = parser.parse(masked)
+            retry = _error_nodes(tree)
+            if len(retry) < len(bad):
+                self.masked, self.tree, bad, flattened = masked, tree, retry, groups_all
+                self.regions = sorted(self._scan_regions + hidden_all, key=lambda r: r.start)
+        return bad, flattened
+
+    def _set_errors(self, bad: list[tree_sitter.Node]) -> None:
+        """The error lines, and the bytes no edit may touch: every line an error
+        node is on, since tree-sitter's recovery makes the node itself as small
+        as one token while the words around it were only guessed at."""
+        self.errors: list[ParseError] = []
+        self.error_spans: list[tuple[int, int]] = []
+        for node in sorted(bad, key=lambda n: n.start_byte):
+            row, col = node.start_point
+            if not self.errors or self.errors[-1].line < row + 1:
+                self.errors.append(ParseError(row + 1, col, self._line_text(row + 1)))
+            lo = self._line_start(node.start_byte)
+            hi = self._line_end(max(node.end_byte - 1, node.start_byte))
+            if self.error_spans and lo <= self.error_spans[-1][1]:
+                self.error_spans[-1] = (self.error_spans[-1][0], max(hi, self.error_spans[-1][1]))
+            else:
+                self.error_spans.append((lo, hi))
+
+    def error_at(self, start: int, end: int) -> ParseError | None:
+        """The first error whose lines [start, end) touches, else None.
+
+        An insertion (start == end) touches an error line when it falls inside
+        it; one at its start or past its line break only moves the line."""
         k = bisect_right(self.error_spans, (start, float("inf"))) - 1
         for a, b in self.error_spans[max(k, 0):]:
-            if a >= end:
+            if a >= max(end, start + 1):
                 break
-            if start < b and a < end:
-                return True
-        return False
+            if (a < start < b) if start == end else (start < b and a < end):
+                # The error on the touched line, or the nearest one above it.
+                k = bisect_right([e.line for e in self.errors], self.line_of(max(a, start)))
+                return self.errors[max(k - 1, 0)]
+        return None
+
+    def in_error(self, start: int, end: int) -> bool:
+        """Does [start, end) touch a line that holds an error node?"""
+        return self.error_at(start, end) is not None
 
     # ----- lines and conditions -------------------------------------------------
 
@@ -399,7 +480,8 @@ class CFile:
                 stack.append((c, in_cond or (cond_field is not None and c == cond_field)))
         for r in self.regions:
             for w in r.words:
-                kind = w.ctx if w.ctx in ("tag", "field", "type") else self._word_kind("", w.name)
+                kind = w.ctx if w.ctx in ("tag", "field", "type", "label") else \
+                    self._word_kind("", w.name)
                 out.append((w.start, w.end, w.name, kind))
         out.sort()
         return out

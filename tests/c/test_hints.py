@@ -152,3 +152,24 @@ def test_keyword_spellings_become_keywords():
                    b"signed   char c;\n")
     assert [r.kind for r in regions] == ["keyword"] * 3
     assert parses(out) and not parses(src)
+
+
+def test_a_function_named_like_a_learned_macro_is_declared_not_masked():
+    from refactor.c.lossless import CFile
+
+    # `module_init(fn)` is a declaration macro in another program's headers.
+    table = {"module_init": ("declaration", ())}
+    src = (b"static void\nmodule_init(void *arg)\n{\n}\nmodule_init(setup);\n"
+           b"static mod_t *\nmodule_init(int n);\n")
+    masked, _ = scan(src, (), table)
+    assert masked.startswith(b"static void\nmodule_init(void *arg)")
+    assert b"module_init(setup)" not in masked  # a use at file scope is still the macro
+    assert b"mod_t *\nmodule_init(int n)" in masked
+    assert CFile(src.replace(b"module_init(setup);\n", b""), "m.c").function("module_init")
+
+
+def test_a_type_argument_macro_after_a_dereference_is_still_masked():
+    table = {"mtod": ("type-argument", (1,))}
+    src = b"void\nf(void)\n{\n\t*mtod(m, uint32_t *) = 0;\n\tx = (u_char *)mtod(m, char *);\n}\n"
+    masked, _ = scan(src, (), table)
+    assert b"uint32_t" not in masked and b"char *)" not in masked.split(b"u_char *)")[1]

@@ -176,3 +176,11 @@ def test_typed_names_empty_arguments_and_va_arg():
     assert cf.errors == []
     assert cf.item("hits").kind == "declaration"
     assert [i.kind for i in cf.idents("counter")] == ["tag"]
+
+
+def test_a_plain_word_spelling_static_is_no_hint():
+    # `#define local static` in one program: elsewhere `local` is a variable.
+    t = hinttable.learn([b"#define local static\n#define private static\n"
+                         b"#define yyconst const\n#define __hidden_static static\n"])
+    assert "local" not in t and "private" not in t
+    assert t["yyconst"] == ("attribute", ()) and t["__hidden_static"] == ("attribute", ())

@@ -227,3 +227,240 @@ def test_idents_between_is_the_same_as_a_scan():
         want = [i for i in cf.identifiers if it.start <= i.start < it.end]
         assert cf.idents_between(it.start, it.end) == want
     assert [i.name for i in cf.idents_between(0, 6)] == ["a"]
+
+
+# ----- shapes of real trees that tree-sitter-c does not follow alone -------------
+# Each snippet is written for the test, in the shape found in FreeBSD sources.
+
+def _clean(src: bytes) -> CFile:
+    cf = CFile(src, "shape.c")
+    assert cf.errors == [], cf.errors
+    assert cf.masked.count(b"\n") == src.count(b"\n") and len(cf.masked) == len(src)
+    return cf
+
+
+def test_old_style_definition_returning_a_pointer():
+    src = (b"static char *\nlookup(tab, key)\n\tchar **tab;\n\tconst char *key;\n"
+           b"{\n\treturn (tab[0]);\n}\n\nint\nother(void)\n{\n\treturn (0);\n}\n")
+    cf = _clean(src)
+    assert [it.name for it in cf.items if it.kind == "function"] == ["lookup", "other"]
+    assert len(cf.idents("key")) == 2 and len(cf.idents("tab")) == 3
+
+
+def test_prototype_with_a_name_list_is_left_alone():
+    # Only a definition head loses its '*'s, never a prototype's code.
+    src = b"char *f(int, char *);\nchar *\ng(a)\n\tint a;\n{\n\treturn (0);\n}\n"
+    cf = _clean(src)
+    assert cf.masked.startswith(b"char *f(int, char *);")
+
+
+def test_if_head_ending_a_conditional_branch():
+    src = (b"void\nf(int e)\n{\n#ifdef CHECK\n\te = check(e);\n\tif (e == 0)\n#endif\n"
+           b"\t\tapply(e);\n\tdone(e);\n}\n")
+    cf = _clean(src)
+    assert [i.conditions for i in cf.idents("check")] == [("defined(CHECK)",)]
+    assert len(cf.idents("apply")) == 1
+
+
+def test_if_head_in_each_branch():
+    src = (b"void\nf(int c)\n{\n#ifdef OLD\n\tif (c == 1 || c == 2)\n#else\n\tif (c == 1)\n"
+           b"#endif\n\t\tput(c);\n\telse\n\t\tget(c);\n}\n")
+    cf = _clean(src)
+    assert len(cf.idents("c")) == 6  # the hidden branch's words are still listed
+
+
+def test_table_of_bare_macro_rows():
+    src = (b"static const struct name names[] = {\n\tROW(A, \"a\")\n\tROW(B, \"b\")"
+           b" ROW(C, \"c\")\n\t{ 0, NULL }\n};\n")
+    cf = _clean(src)
+    assert [i.start for i in cf.idents("ROW")] == [m.start() for m in
+                                                  __import__("re").finditer(rb"ROW", src)]
+    assert cf.idents("C")
+
+
+def test_file_scope_rows_and_a_loop_macro_nobody_declared():
+    src = (b"EMIT_OPS(1, uint8_t)\nEMIT_OPS(2, uint16_t)\n\nvoid\nf(struct h *h)\n{\n"
+           b"\tstruct n *p;\n\n\tfor_each_node(p, h) {\n\t\tuse(p);\n\t}\n"
+           b"\tDO_THING(h)\n}\n")
+    cf = _clean(src)
+    kinds = [(it.kind, it.name) for it in cf.toplevel()]
+    assert kinds[:2] == [("other", "EMIT_OPS"), ("other", "EMIT_OPS")]
+    assert ("function", "f") in kinds
+    assert len(cf.idents("p")) == 3 and cf.idents("DO_THING")
+
+
+def test_a_call_that_ends_an_expression_is_no_row():
+    # `f(x) + 1`, `g(y);` and `h(z)` before `}` of an initializer are left as they are.
+    src = b"int v = f(x) + 1;\nint w[] = { g(y), h(z) };\nvoid k(void) { g(y); }\n"
+    cf = _clean(src)
+    assert cf.masked == src
+
+
+def test_label_before_a_directive_or_a_brace():
+    src = (b"int\nf(int x)\n{\n\tif (x)\n\t\tgoto out;\n\tx++;\nout:\n#ifdef TRACE\n"
+           b"\ttrace(x);\n#endif\n\treturn (x);\nfail:\n}\n")
+    cf = _clean(src)
+    assert [i.kind for i in cf.idents("out")] == ["label", "label"]
+    assert [i.kind for i in cf.idents("fail")] == ["label"]
+
+
+def test_a_type_macro_before_a_declarator_is_no_row():
+    src = (b"struct q {\n\tQ_ENTRY(q) link;\n\tint x;\n};\nvoid\nf(void)\n{\n\tM(1)\n"
+           b"\tQ_HEAD(h, q) *hp;\n}\n")
+    cf = CFile(src, "shape.c")
+    assert b"Q_ENTRY(q) link;" in cf.masked and b"Q_HEAD(h, q) *hp" in cf.masked
+    assert b"M(1)" not in cf.masked
+
+
+def test_branch_that_closes_or_reopens_a_brace():
+    src = (b"void\nf(int c)\n{\n#ifdef COMPAT\n\tif (c) {\n#endif\n\t\tnative(c);\n"
+           b"#ifdef COMPAT\n\t} else {\n\t\tcompat(c);\n\t}\n#endif\n}\n"
+           b"void\ng(int c)\n{\n#ifdef SMP\n\tfor (;;) {\n#endif\n\t\tstep(c);\n#ifdef SMP\n"
+           b"\t}\n#endif\n}\n")
+    cf = _clean(src)
+    assert [it.name for it in cf.items if it.kind == "function"] == ["f", "g"]
+    assert cf.idents("compat") and cf.idents("step")
+
+
+def test_empty_macros_before_a_type_and_after_a_declarator():
+    src = (b"GLOBAL void\nstart(int n)\n{\n}\n\nLOCAL INLINE u32 count;\n"
+           b"static u64 ticks ALIGNED;\nstatic int\ncb(int arg UNUSED_ARG, int x)\n{\n"
+           b"\treturn (x);\n}\n")
+    cf = _clean(src)
+    assert [it.name for it in cf.items if it.kind == "function"] == ["start", "cb"]
+    assert {"GLOBAL", "LOCAL", "INLINE", "ALIGNED", "UNUSED_ARG"} <= {i.name for i in
+                                                                       cf.identifiers}
+    assert cf.item("count").kind == "declaration" and cf.item("ticks").kind == "declaration"
+
+
+def test_extern_and_struct_declarations_keep_their_words():
+    src = (b"extern u32 wait_a;\nstatic struct tag var;\nstruct s { int a; } x;\n"
+           b"int broken = ;\n")
+    cf = CFile(src, "shape.c")
+    assert [e.line for e in cf.errors] == [4]
+    assert cf.masked[:src.index(b"int broken")] == src[:src.index(b"int broken")]
+
+
+def test_local_and_private_are_plain_names():
+    src = (b"int\nf(struct p *p)\n{\n\tint n, local;\n\n\tlocal = p->private;\n"
+           b"\treturn (local + n);\n}\n")
+    cf = _clean(src)
+    assert [i.name for i in cf.idents("local")] == ["local"] * 3
+    assert [i.kind for i in cf.idents("private")] == ["field"]
+
+
+def test_types_and_member_paths_as_macro_arguments():
+    src = (b"void\nf(struct m *m, int n)\n{\n\tstruct v *p;\n\n"
+           b"\tALLOC(p, struct v *, n * 2, 0);\n\tq = GET(m, char *);\n"
+           b"\tPROBE(wait, unsigned int, n);\n"
+           b"\tn = offsetof(struct m, hdr.len) + offsetof(struct m, tab[n + 1]);\n}\n")
+    cf = _clean(src)
+    assert [i.kind for i in cf.idents("v")] == ["tag", "tag"]
+    assert cf.idents("hdr") and cf.idents("tab")
+    # A prototype's parameters are no macro arguments.
+    src2 = b"int g(struct v *p, unsigned int n);\n"
+    assert CFile(src2, "p.c").masked == src2
+
+
+def test_tokens_pasted_into_names_and_an_empty_last_argument():
+    src = (b"static const struct card cards[] = {\n\tCARD(ACME, 3C589),\n\tCARD(ACME, 2a),\n"
+           b"\t{ 0 }\n};\n\nvoid\nf(struct m *m, int off, int len)\n{\n"
+           b"\tCHECK(m, off, len,);\n}\n")
+    cf = _clean(src)
+    assert cf.idents("ACME") and len(cf.idents("len")) == 2
+
+
+def test_file_scope_declaration_macro_with_a_type_and_a_storage_class_under_if():
+    src = (b"PCPU_STAT(struct ipstat, ipstat);\n\n#ifdef KERNEL\nstatic\n#endif\n"
+           b"struct mod m = { 1 };\n\nstatic _Thread_local int depth;\n")
+    cf = _clean(src)
+    assert [(it.kind, it.name) for it in cf.toplevel()][0] == ("other", "PCPU_STAT")
+    assert cf.item("depth").kind == "declaration"
+    assert cf.idents("ipstat")
+
+
+def test_if_right_after_else_and_in_a_conditional_expression():
+    src = (b"void\nf(int d)\n{\n\tif (d == 0)\n\t\td = 1;\n\telse\n#ifdef ALT\n\t\td = alt(d);\n"
+           b"#else\n\t\td = 2;\n#endif\n\tput(d ? name(d) :\n#ifdef SIX\n\t    six(d),\n"
+           b"#else\n\t    \"none\",\n#endif\n\t    d);\n}\n")
+    cf = _clean(src)
+    assert cf.idents("alt") and cf.idents("six") and len(cf.idents("d")) == 10
+
+
+def test_if_zero_cutting_an_else_reads_its_else_branch():
+    src = (b"void\nf(int r)\n{\n\tif (r)\n\t\tfail();\n\telse\n\t\tok();\n#if 0\n\telse {\n"
+           b"\t\tnever();\n\t}\n#endif\n\tif (r) {\n\t\tone();\n#if 0\n\t} else {\n#endif\n"
+           b"\t\ttwo();\n\t}\n}\n")
+    cf = _clean(src)
+    assert [i.conditions for i in cf.idents("never")] == [("0",)]
+    assert cf.idents("two")
+
+
+def test_gnu_case_ranges():
+    src = (b"int\nf(int c)\n{\n\tswitch (c) {\n\tcase LO ... HI:\n\t\treturn (1);\n"
+           b"\tcase 'a' ... 'z':\n\t\treturn (2);\n\t}\n\treturn (0);\n}\n")
+    cf = _clean(src)
+    assert cf.idents("LO") and cf.idents("HI")
+
+
+def test_if_among_the_rows_of_an_initializer():
+    src = (b"struct ops *all[] = {\n#ifdef WITH_A\n\t&ops_a,\n#endif\n\t&ops_b,\n\tNULL\n};\n"
+           b"void\nf(void)\n{\n\tstatic const struct tab t[] = {\n\t\t{ ONE, one },\n"
+           b"#ifdef CACHE\n\t\tCACHE_ROW(&info)\n#endif\n\t\t{ NULL, NULL }\n\t};\n"
+           b"\tuse(t);\n}\n")
+    cf = _clean(src)
+    assert cf.idents("ops_a") and cf.idents("CACHE_ROW") and cf.idents("info")
+    assert [it.name for it in cf.items if it.kind == "function"] == ["f"]
+
+
+def test_statements_as_macro_arguments_and_old_token_pasting():
+    src = (b"#define PASTE(x) strlen(sprintf/**/x)\t/* the old way */\n"
+           b"int\nf(struct m *m, int len)\n{\n\tCHECK_LEN(m, len, return (EINVAL));\n"
+           b"\tFAIL_POINT(fp, goto out);\n\treturn (0);\nout:\n\treturn (1);\n}\n")
+    cf = _clean(src)
+    assert [i.kind for i in cf.idents("out")] == ["label", "label"]
+    assert cf.masked.startswith(b"#define PASTE(x) strlen(sprintf    x)\t/* the old way */")
+
+
+def test_constexpr_as_a_name_in_old_code():
+    src = b"static int constexpr;\n\nint\nf(void)\n{\n\tconstexpr = 1;\n\treturn (constexpr);\n}\n"
+    cf = _clean(src)
+    assert len(cf.idents("constexpr")) == 3
+
+
+def test_designators_and_a_switch_macro():
+    src = (b"static const struct desc d = {\n\tSET(.bcdUSB, 0x0300),\n\t.len = 4,\n};\n"
+           b"void\nf(struct sc *sc)\n{\n\tswitch SUBTYPE(sc->media) {\n\tcase 1:\n\t\tbreak;\n"
+           b"\t}\n}\n")
+    cf = _clean(src)
+    assert cf.idents("bcdUSB") and cf.idents("SUBTYPE") and cf.idents("media")
+
+
+def test_else_right_after_an_endif():
+    src = (b"void\nf(struct p *p)\n{\n#ifdef SIX\n\tif (p->six) {\n\t\tsix(p);\n\t}\n#endif\n"
+           b"#if defined(SIX) && defined(FOUR)\n\telse\n#endif\n#ifdef FOUR\n\t{\n\t\tfour(p);\n"
+           b"\t}\n#endif\n}\n")
+    cf = _clean(src)
+    assert cf.idents("six") and cf.idents("four")
+
+
+def test_a_word_between_a_type_and_its_star_and_an_include_among_rows():
+    src = (b"int\nf(struct hw UNUSED_ARG *hw, u16 UNUSED_ARG *c)\n{\n\treturn (0);\n}\n"
+           b"static const struct kw keywords[] = {\n#include \"keywords.h\"\n\t{ 0, 0 }\n};\n")
+    cf = _clean(src)
+    assert cf.function("f") is not None and len(cf.idents("UNUSED_ARG")) == 2
+    assert [i.kind for i in cf.idents("hw")] == ["tag", "ordinary"]
+
+
+def test_error_at_covers_the_whole_line_and_names_it():
+    src = b"int a;\nint b = a + ;\nint c;\n"
+    cf = CFile(src, "e.c")
+    line2 = src.index(b"int b")
+    err = cf.error_at(line2, line2 + 3)  # `int`, not the token tree-sitter marked
+    assert err is not None and err.line == 2
+    assert err.plain("e.c") == "e.c:2: cannot parse int b = a + ;"
+    assert cf.error_at(0, 6) is None and cf.error_at(src.index(b"int c"), len(src)) is None
+    # An insertion at the start of the line, or past its break, only moves it.
+    assert cf.error_at(line2, line2) is None
+    assert cf.error_at(src.index(b"int c"), src.index(b"int c")) is None
+    assert cf.error_at(line2 + 4, line2 + 4) is not None
