@@ -196,3 +196,18 @@ def test_page_whose_rule_changes_only_its_date_is_left_alone(tmp_path, monkeypat
     recipe = toy_recipe([Rename("date", "foo.8", "January 10, 2021", "May 1, 2021")])
     plan = plan_recipe(recipe, tree)
     assert plan.final.read("foo.8") == PAGE.replace(b"January 10, 2021", b"May 1, 2021")
+
+
+def test_a_rename_whose_name_is_on_an_unreadable_line_is_a_conflict_not_half_done(tmp_path):
+    # Comments and strings are renamed through rename_edits, which used to drop an
+    # edit on an error line silently; the rename would then have been partial.
+    from refactor.ops.rename import Rename as RenameOp
+
+    src = b"int old;\nint y = 1 + ; /* not old */\nint f(void) { return old; }\n"
+    tree = tree_of(tmp_path, {"a.c": src})
+    op = RenameOp(RenameOp.Options(old="old", new="total", paths=("a.c",), comments=True))
+    plan = plan_recipe(toy_recipe([op]), tree)
+    [res] = plan.rule_results()
+    assert res.status == Status.CONFLICT
+    assert "a.c:2: cannot parse" in res.reason
+    assert not plan.changed

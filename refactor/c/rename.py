@@ -3,8 +3,9 @@
 Occurrences come from CFile.identifiers, so they include every #if branch,
 macro bodies (tokenised from tree-sitter's raw preproc_arg text) and the
 arguments of masked macros such as DATA_SET(set, sym).  Strings and comments
-are only touched on request, and then only as whole words.  Nothing inside
-a parse error node is touched (CFile.in_error).
+are only touched on request, and then only as whole words.  An edit on a line
+the parser could not read is still returned: the planner makes its rule a
+conflict (plan._into_parse_error) instead of leaving a rename half done.
 """
 
 from __future__ import annotations
@@ -50,9 +51,7 @@ def rename_edits(cfile: CFile, old: str, new: str, kinds: Iterable[str] = ("ordi
         for s, e in _text_spans(cfile, want):
             for m in word.finditer(cfile.data, s, e):
                 spans.add((m.start(), m.end()))
-    # Inside an error node the parser could not tell a name from anything else.
-    return [Edit(cfile.path, s, e, text, rule) for s, e in sorted(spans)
-            if not cfile.in_error(s, e)]
+    return [Edit(cfile.path, s, e, text, rule) for s, e in sorted(spans)]
 
 
 def rename_by_kind(cfile: CFile, path: str, renames: Mapping[tuple[str, str], str],
