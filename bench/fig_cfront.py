@@ -1,8 +1,8 @@
 """Figure 4: the C front end, in files per second, against tree-sitter's bare parse.
 
 The lossless layer (CFile) and the semantic layer (cpp + pycparser) on the
-fixture's snapshot.c and on the generated 100-file directory, in-process, with
-the semantic layer's caches emptied before every run (a CLI run starts cold).
+fixture's snapshot.c and on the generated 100-file directory, in-process, each
+call cold, as a CLI run is (parse_configs without a run's cache keeps nothing).
 Also both layers on a generated 2,000-line snapshot.c-like file in every
 configuration (BHYVE_SNAPSHOT on and off).
 """
@@ -17,12 +17,6 @@ from bench.common import FIXTURE, Figure, Unavailable, median_time
 
 SNAPSHOT = "usr.sbin/bhyve/snapshot.c"
 CONFIGS = [[], ["BHYVE_SNAPSHOT"]]
-
-
-def _clear() -> None:
-    from bench.fig_apply import _clear_caches
-
-    _clear_caches()
 
 
 def _bare_parser():
@@ -69,7 +63,7 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
             n_sem = len(files) if not quick else 10
             sem_dir = median_time(
                 lambda: [parse_configs(p, [[]], [gen]) for p in files[:n_sem]],
-                max(1, runs - 2), setup=_clear)
+                max(1, runs - 2))
             figs.append(_rate_figure("cfront-semantic-dir", sem_dir, ts_dir * n_sem / len(blobs),
                                      n_sem, "tree-sitter bare parse",
                                      note=f"semantic layer, one configuration, {n_sem} files"))
@@ -84,8 +78,7 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
                                      "tree-sitter bare parse", note=f"{lines} lines"))
             if parse_configs is not None:
                 dirs = [snap.parent, FIXTURE / "lib" / "libvmmapi"]
-                sem = median_time(lambda: parse_configs(snap, [[]], dirs, FIXTURE), runs,
-                                  setup=_clear)
+                sem = median_time(lambda: parse_configs(snap, [[]], dirs, FIXTURE), runs)
                 figs.append(_rate_figure("cfront-semantic-snapshot.c", sem, ts, 1,
                                          "tree-sitter bare parse",
                                          note="one configuration"))
@@ -108,7 +101,7 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
         if not quick:
             figs.append(_linear_figure(CFile))
 
-        whole = median_time(both_layers, runs, setup=_clear)
+        whole = median_time(both_layers, runs)
         ts2k = median_time(lambda: parse(data2k), runs)
         layers = "lossless + semantic" if parse_configs else "lossless only (no semantic layer)"
         figs.append(Figure("cfront-2000-lines", whole, ts2k, baseline="tree-sitter bare parse",

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from refactor.parsecache import ParseCache
+
 T = TypeVar("T")
 #: Tree-relative paths.  (Inside class Tree, `list` is its method, so the
 #: annotations there use this name.)
@@ -145,18 +147,23 @@ class Tree:
         data = self.read(path)
         return None if data is None else data.decode("latin-1")
 
+    @property
+    def parses(self) -> ParseCache:
+        """The run's parse cache, shared with every tree derived from this one."""
+        got = self._cache.get("parses")
+        if got is None:
+            got = self._cache["parses"] = ParseCache()
+        return got
+
     def view(self, path: str, factory: Callable[[bytes, str], T]) -> T | None:
-        """A parsed view of a file, cached by its exact contents.
+        """A parsed view of a file, cached by its exact contents (in `parses`).
 
         `factory(data, path)` builds it, for example a CFile or an MtreeSpec.
         """
         data = self.read(path)
         if data is None:
             return None
-        key = ("view", factory, path, hash(data), len(data))
-        if key not in self._cache:
-            self._cache[key] = factory(data, path)
-        return self._cache[key]
+        return self.parses.view(factory, norm(path), data)
 
     def with_changes(self, changes: Mapping[str, bytes | None]) -> Tree:
         merged = dict(self.changes)
