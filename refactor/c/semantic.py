@@ -44,7 +44,7 @@ from refactor.c import stubs
 from refactor.c.words import C_KEYWORDS
 from refactor.c.words import DEFINE_RE as _DEFINED_RE
 from refactor.c.words import IDENT_RE as _IDENT_RE
-from refactor.parsecache import ParseCache, digest
+from refactor.parsecache import ParseCache, digest, no_gc
 
 Reader = Callable[[str], "bytes | None"]
 
@@ -549,7 +549,8 @@ def _parse_text(prep: _Prepared, text: str, display_main: str):
         full = f'# 1 "{DISCOVERED}"\n' + "\n".join(extra) + "\n" + text
         prep.cache.count("pycparser", display_main)
         try:
-            ast = _parser().parse(full, filename=display_main)
+            with no_gc():
+                ast = _parser().parse(full, filename=display_main)
         except ParseError as e:
             name = _retry_name(e, pre_lines)
             if name is None or name in tried or name in prep.tree_typedefs:
