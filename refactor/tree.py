@@ -85,13 +85,34 @@ class GitSource(Source):
     def __init__(self, repo, commit: str):
         self.repo = repo
         self.commit = repo.commit(commit)
+        # Directory tree objects by path: `commit.tree["a/b/c.h"]` would load
+        # "a" and "a/b" from git again for every file read.
+        self._dirs: dict[str, object | None] = {"": self.commit.tree}
 
-    def read(self, path: str) -> bytes | None:
+    def _dir(self, dir: str):
+        if dir not in self._dirs:
+            parent, _, name = dir.rpartition("/")
+            up = self._dir(parent)
+            try:
+                obj = up[name] if up is not None else None  # type: ignore[index]
+            except KeyError:
+                obj = None
+            self._dirs[dir] = obj if obj is not None and obj.type == "tree" else None
+        return self._dirs[dir]
+
+    def _entry(self, path: str):
+        dir, _, name = path.rpartition("/")
+        d = self._dir(dir)
+        if d is None:
+            return None
         try:
-            obj = self.commit.tree[path]
+            return d[name]  # type: ignore[index]
         except KeyError:
             return None
-        if obj.type != "blob":
+
+    def read(self, path: str) -> bytes | None:
+        obj = self._entry(path)
+        if obj is None or obj.type != "blob":
             return None
         return obj.data_stream.read()
 
@@ -99,13 +120,10 @@ class GitSource(Source):
         return f"{self.repo.working_tree_dir}@{self.commit.hexsha[:12]}"
 
     def listdir(self, dir: str) -> tuple[list[str], list[str]] | None:
-        try:
-            obj = self.commit.tree[dir] if dir else self.commit.tree
-        except KeyError:
+        obj = self._dir(dir)
+        if obj is None:
             return None
-        if obj.type != "tree":
-            return None
-        return [b.name for b in obj.blobs], [t.name for t in obj.trees]
+        return [b.name for b in obj.blobs], [t.name for t in obj.trees]  # type: ignore[attr-defined]
 
 
 def norm(path: str) -> str:
