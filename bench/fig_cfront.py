@@ -100,6 +100,7 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
 
         if not quick:
             figs.append(_linear_figure(CFile))
+            figs.append(_linear_plan_figure(tmp))
 
         whole = median_time(both_layers, runs)
         ts2k = median_time(lambda: parse(data2k), runs)
@@ -111,15 +112,22 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
     return figs
 
 
+def _big(kib: int) -> bytes:
+    return cgen.snapshot_like(kib * 1024 // 22).encode()  # about 22 bytes a line
+
+
 def _linear_figure(CFile) -> Figure:
-    """The lossless layer on a 5 MB generated file against a 500 KB one (one run each)."""
+    """The lossless layer on a 5 MB generated file against a 500 KB one (one run each),
+    built the way planning builds it (a Tree view: the run's ParseCache)."""
     import resource
     import time
 
+    from refactor.parsecache import ParseCache
+
     def once(kib: int) -> tuple[float, int]:
-        data = cgen.snapshot_like(kib * 1024 // 22).encode()  # about 22 bytes a line
+        data = _big(kib)
         t0 = time.perf_counter()
-        CFile(data, "big.c")
+        ParseCache().view(CFile, "big.c", data)
         return time.perf_counter() - t0, len(data)
 
     small, n_small = once(500)
@@ -129,3 +137,28 @@ def _linear_figure(CFile) -> Figure:
                   peak_mib=peak, goal="ratio <= 12, < 500 MiB",
                   met=big / small <= 12 and peak < 500,
                   note=f"CFile of a generated {n_big / 1e6:.1f} MB file (peak is this process)")
+
+
+def _linear_plan_figure(tmp: Path) -> Figure:
+    """`refactor rename` (a plan, --dry-run) of a function the generated file defines
+    and calls, on a 5 MB file against a 500 KB one: time and peak memory, processes."""
+    from bench.common import git, refactor_argv, run_measured
+
+    def once(kib: int):
+        repo = tmp / f"linear-{kib}"
+        repo.mkdir()
+        (repo / cgen.HEADER).write_text(cgen.header())
+        (repo / "big.c").write_bytes(_big(kib))
+        git(repo, "init", "-q", "-b", "main")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "big")
+        return run_measured(refactor_argv("rename", cgen.OLD, cgen.NEW, "--tree", str(repo),
+                                          "--dry-run", "--build", "none", "--json"))
+
+    small, big = once(500), once(5000)
+    return Figure("cfront-linear-plan", big.seconds, small.seconds,
+                  baseline="the same plan on a 500 KiB file", peak_mib=big.peak_mib,
+                  baseline_peak_mib=small.peak_mib, goal="ratio <= 12, < 500 MiB",
+                  met=big.seconds / small.seconds <= 12 and big.peak_mib < 500,
+                  note="`refactor rename` --dry-run of the function a generated 5 MB file "
+                       "defines and calls (plan, re-parse check, JSON diff)")
