@@ -27,12 +27,13 @@ def opcodes(a: Sequence, b: Sequence, window: int = WINDOW,
             autojunk: bool = True) -> list[Opcode]:
     """(tag, i1, i2, j1, j2) turning a into b, as SequenceMatcher.get_opcodes gives."""
     if len(a) <= EXACT_UP_TO and len(b) <= EXACT_UP_TO:
-        return difflib.SequenceMatcher(None, a, b, autojunk=autojunk).get_opcodes()
+        return list(difflib.SequenceMatcher(None, a, b, autojunk=autojunk).get_opcodes())
     out: list[Opcode] = []
     i = j = 0
     while i < len(a) or j < len(b):
         wa, wb = a[i:i + window], b[j:j + window]
-        got = difflib.SequenceMatcher(None, wa, wb, autojunk=autojunk).get_opcodes()
+        got: list[Opcode] = list(
+            difflib.SequenceMatcher(None, wa, wb, autojunk=autojunk).get_opcodes())
         if i + len(wa) >= len(a) and j + len(wb) >= len(b):
             keep = got  # the last window: everything
         else:

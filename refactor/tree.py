@@ -94,7 +94,7 @@ class GitSource(Source):
             parent, _, name = dir.rpartition("/")
             up = self._dir(parent)
             try:
-                obj = up[name] if up is not None else None  # type: ignore[index]
+                obj = up[name] if up is not None else None
             except KeyError:
                 obj = None
             self._dirs[dir] = obj if obj is not None and obj.type == "tree" else None
@@ -106,7 +106,7 @@ class GitSource(Source):
         if d is None:
             return None
         try:
-            return d[name]  # type: ignore[index]
+            return d[name]
         except KeyError:
             return None
 
@@ -123,7 +123,7 @@ class GitSource(Source):
         obj = self._dir(dir)
         if obj is None:
             return None
-        return [b.name for b in obj.blobs], [t.name for t in obj.trees]  # type: ignore[attr-defined]
+        return [b.name for b in obj.blobs], [t.name for t in obj.trees]
 
 
 def norm(path: str) -> str:
