@@ -107,9 +107,19 @@ class ParseCache:
         if entries is not None and key in entries:
             entries.move_to_end(key)
             return entries[key][0]
+        # Room first: a big file's old view is freed before its new one is built,
+        # so the two are not held at once.
+        self._evict(table, weight)
         value = make()
         self.count(table, label)
         return self.put(table, key, value, weight)
+
+    def _evict(self, table: str, coming: int) -> None:
+        entries = self._tables.get(table)
+        budget = self.budgets.get(table)
+        while entries and budget is not None and self._weights[table] + coming > budget:
+            _, (_, w) = entries.popitem(last=False)
+            self._weights[table] -= w
 
     def view(self, factory: Callable[[bytes, str], T], path: str, data: bytes) -> T:
         """`factory(data, path)` (a CFile, an MtreeSpec, ...), once per content."""
