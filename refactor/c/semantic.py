@@ -240,11 +240,13 @@ class _Prepared:
             sorted((display(p), digest(d)) for p, d in self.files.items()),
             include_dirs, self.system_dirs,
         )).encode()).hexdigest()
-        self._reader = reader
+        self._reader: Reader | None = reader
 
     def analyse(self) -> _Prepared:
         """Stubs for what the system headers lack, typedef discovery, macros."""
-        self._stub_missing_system(self._system, self._reader)
+        if self._reader is not None:
+            self._stub_missing_system(self._system, self._reader)
+        self._reader = None  # kept in the run's cache: no reference to the first tree
         tree_typedefs: set[str] = set()
         used: set[str] = set()
         for p, d in self.files.items():
