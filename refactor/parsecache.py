@@ -29,10 +29,10 @@ MiB = 1 << 20
 # Weight budgets per table (bytes of what the entries were made from).  A
 # lossless view costs about 45 times its source in Python objects (plus
 # tree-sitter's tree), an AST about 60 times its preprocessed text (measured on
-# sys/rpc/clnt_vc.c), so each table stays under about 700 MiB at worst; the units
+# sys/rpc/clnt_vc.c), so each table stays under about 500 MiB at worst; the units
 # and ASTs tables hold the same trees.  Tables not named here hold small
 # values: only their count is bounded.
-BUDGETS = {"view": 8 * MiB, "unit": 12 * MiB, "ast": 12 * MiB}
+BUDGETS = {"view": 8 * MiB, "unit": 8 * MiB, "ast": 8 * MiB}
 MAX_ENTRIES = 4096
 
 
