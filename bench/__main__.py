@@ -28,6 +28,7 @@ GROUPS = (
     ("replay", "bench.fig_replay", ("replay",)),
     ("buildtest", "bench.fig_buildtest", ("buildtest-real-tree", "buildtest-series")),
     ("parse-rate", "bench.fig_parserate", ("parse-rate",)),
+    ("zigratio", "bench.fig_zigratio", ("zigratio", "zigratio-semantic")),
 )
 
 

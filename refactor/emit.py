@@ -18,14 +18,17 @@ import sys
 import tempfile
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refactor import gitutil
-from refactor.buildtest import BuildResult, BuildStrategy
 from refactor.errors import UsageError
 from refactor.install import TAG, Swap, remove_stale, say_removed, temp_prefix
 from refactor.messages import Options
 from refactor.plan import Plan
 from refactor.target import Target
+
+if TYPE_CHECKING:  # imported where used: a plan without a build test does not load them
+    from refactor.buildtest import BuildResult, BuildStrategy
 
 PATCH_NAME = re.compile(r"^\d{4}-.*\.patch$")
 
@@ -152,6 +155,8 @@ def emit(plan: Plan, target: Target, out: Path, branch: str | None, build: str |
         stage = Path(tempfile.mkdtemp(dir=out if out.is_dir() else out.parent,
                                       prefix=temp_prefix(out)))
         os.chmod(stage, 0o777 & ~_umask())  # as mkdir would have made --out
+        from refactor.buildtest import BuildStrategy
+
         builds = [_rebase_result(r, str(stage), str(out)) for r in
                   BuildStrategy.of(build).run_series(plan.steps, stage / "build", progress)]
         names = _write_outputs(plan, repo_dir, base, tip, stage, out)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections import Counter
 
 from refactor.buildtest.diagnostics import BuildResult
+from refactor.linediff import opcodes, unified_diff
 from refactor.plan import Plan, StepResult
 from refactor.rule import Status
 
@@ -66,8 +66,7 @@ def step_stat(step: StepResult, width: int = 60) -> str:
         a = [] if old is None else old.splitlines()
         b = [] if new is None else new.splitlines()
         plus = minus = 0
-        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False) \
-                .get_opcodes():
+        for op, i1, i2, j1, j2 in opcodes(a, b, autojunk=False):
             if op != "equal":
                 minus += i2 - i1
                 plus += j2 - j1
@@ -121,7 +120,7 @@ def step_diff(step: StepResult, colour: bool = False) -> str:
         new = step.after.read(path)
         a = [] if old is None else old.decode("latin-1").splitlines(keepends=True)
         b = [] if new is None else new.decode("latin-1").splitlines(keepends=True)
-        lines = difflib.unified_diff(
+        lines = unified_diff(
             a, b,
             fromfile="/dev/null" if old is None else f"a/{path}",
             tofile="/dev/null" if new is None else f"b/{path}",

@@ -299,20 +299,18 @@ def kernel_dirs(tree: Tree, arch: str = "amd64", aliases: dict[str, str] | None 
     return dirs, notes
 
 
-_CACHE: dict[tuple, Sysroot] = {}
-
-
 def sysroot_for(tree: Tree, arch: str = "amd64", libs: list[str] | tuple[str, ...] = ()
                 ) -> Sysroot:
     """The staged-header layout for a program linking `libs` (LIBADD names).
 
-    Cached by the content of include/Makefile and the libraries' Makefiles.
+    Cached in the run's cache (`tree.parses`) by the content of include/Makefile
+    and the libraries' Makefiles.
     """
     key_mk = [tree.read("include/Makefile")] + [
         tree.read(posixpath.join(library_dir(tree, n), "Makefile")) for n in libs]
     key = (arch, tuple(libs), hashlib.sha256(b"\0".join(
         d if d is not None else b"\1" for d in key_mk)).hexdigest())
-    hit = _CACHE.get(key)
+    hit = tree.parses.peek("sysroot", key)
     if hit is not None and hit.tree is tree:
         return hit
     aliases: dict[str, str] = {}
@@ -322,10 +320,7 @@ def sysroot_for(tree: Tree, arch: str = "amd64", libs: list[str] | tuple[str, ..
     for name in libs:
         if root.add_library(name) is None:
             root.notes.append(f"LIBADD {name}: no {library_dir(tree, name)} in the tree")
-    if len(_CACHE) > 64:
-        _CACHE.clear()
-    _CACHE[key] = root
-    return root
+    return tree.parses.put("sysroot", key, root)
 
 
 def program_libs(libadd: list[str], include_dirs: list[str]) -> list[str]:

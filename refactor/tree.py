@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from refactor.parsecache import ParseCache
+
 T = TypeVar("T")
 #: Tree-relative paths.  (Inside class Tree, `list` is its method, so the
 #: annotations there use this name.)
@@ -83,13 +85,34 @@ class GitSource(Source):
     def __init__(self, repo, commit: str):
         self.repo = repo
         self.commit = repo.commit(commit)
+        # Directory tree objects by path: `commit.tree["a/b/c.h"]` would load
+        # "a" and "a/b" from git again for every file read.
+        self._dirs: dict[str, object | None] = {"": self.commit.tree}
 
-    def read(self, path: str) -> bytes | None:
+    def _dir(self, dir: str):
+        if dir not in self._dirs:
+            parent, _, name = dir.rpartition("/")
+            up = self._dir(parent)
+            try:
+                obj = up[name] if up is not None else None
+            except KeyError:
+                obj = None
+            self._dirs[dir] = obj if obj is not None and obj.type == "tree" else None
+        return self._dirs[dir]
+
+    def _entry(self, path: str):
+        dir, _, name = path.rpartition("/")
+        d = self._dir(dir)
+        if d is None:
+            return None
         try:
-            obj = self.commit.tree[path]
+            return d[name]
         except KeyError:
             return None
-        if obj.type != "blob":
+
+    def read(self, path: str) -> bytes | None:
+        obj = self._entry(path)
+        if obj is None or obj.type != "blob":
             return None
         return obj.data_stream.read()
 
@@ -97,11 +120,8 @@ class GitSource(Source):
         return f"{self.repo.working_tree_dir}@{self.commit.hexsha[:12]}"
 
     def listdir(self, dir: str) -> tuple[list[str], list[str]] | None:
-        try:
-            obj = self.commit.tree[dir] if dir else self.commit.tree
-        except KeyError:
-            return None
-        if obj.type != "tree":
+        obj = self._dir(dir)
+        if obj is None:
             return None
         return [b.name for b in obj.blobs], [t.name for t in obj.trees]
 
@@ -145,18 +165,23 @@ class Tree:
         data = self.read(path)
         return None if data is None else data.decode("latin-1")
 
+    @property
+    def parses(self) -> ParseCache:
+        """The run's parse cache, shared with every tree derived from this one."""
+        got = self._cache.get("parses")
+        if got is None:
+            got = self._cache["parses"] = ParseCache()
+        return got
+
     def view(self, path: str, factory: Callable[[bytes, str], T]) -> T | None:
-        """A parsed view of a file, cached by its exact contents.
+        """A parsed view of a file, cached by its exact contents (in `parses`).
 
         `factory(data, path)` builds it, for example a CFile or an MtreeSpec.
         """
         data = self.read(path)
         if data is None:
             return None
-        key = ("view", factory, path, hash(data), len(data))
-        if key not in self._cache:
-            self._cache[key] = factory(data, path)
-        return self._cache[key]
+        return self.parses.view(factory, norm(path), data)
 
     def with_changes(self, changes: Mapping[str, bytes | None]) -> Tree:
         merged = dict(self.changes)

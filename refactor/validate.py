@@ -9,23 +9,28 @@ from __future__ import annotations
 
 import re
 
+from refactor.parsecache import ParseCache
 from refactor.tree import Tree
 
 
-def parse_problems(path: str, data: bytes) -> list[str]:
-    """The parse errors of one file, as 'path:line: text', for the formats we know."""
+def parse_problems(path: str, data: bytes, cache: ParseCache | None = None) -> list[str]:
+    """The parse errors of one file, as 'path:line: text', for the formats we know.
+
+    The parse is the run's (`cache`), so the rules' own views are reused.
+    """
+    cache = cache or ParseCache()
     if path.endswith((".c", ".h")):
         from refactor.c.lossless import CFile
 
         return [f"{path}:{e.line}: cannot parse: {e.text.strip()}"
-                for e in CFile(data, path).errors]
+                for e in cache.view(CFile, path, data).errors]
     parser = _format_parser(path)
     if parser is None:
         return []
     # The format views record what they cannot make sense of instead of raising,
     # as "line N: what"; give it the C form "path:N: what" so lines compare alike.
     return [re.sub(r"^line (\d+): ", rf"{path}:\1: ", problem) if problem.startswith("line ")
-            else f"{path}: {problem}" for problem in parser(data, path).problems]
+            else f"{path}: {problem}" for problem in cache.view(parser, path, data).problems]
 
 
 def _format_parser(path: str):
@@ -53,8 +58,9 @@ def new_problems(before: Tree, after: Tree, paths: list[str]) -> dict[str, list[
         if new is None:
             continue
         old = before.read(path)
-        old_errors = _texts(parse_problems(path, old)) if old is not None else set()
-        fresh = [p for p in parse_problems(path, new) if _text(p) not in old_errors]
+        old_errors = (_texts(parse_problems(path, old, before.parses)) if old is not None
+                      else set())
+        fresh = [p for p in parse_problems(path, new, after.parses) if _text(p) not in old_errors]
         if fresh:
             found[path] = fresh
     return found

@@ -87,3 +87,23 @@ def test_a_new_file_takes_the_line_ending_of_its_source():
     assert out["new.c"] == b"/* moved */\r\nint a;\r\n"
     assert out["named.c"] == b"x\r\ny\r\n"
     assert out["plain.c"] == b"x\r\ny\n"
+
+
+def test_many_edits_in_one_file_give_what_one_at_a_time_gives():
+    # The one-pass splice must equal splicing each edit in, last first.
+    import random
+
+    rng = random.Random(5)
+    data = bytes(rng.randrange(97, 123) for _ in range(20000))
+    starts = sorted(rng.sample(range(0, 19990, 10), 300))
+    es = EditSet()
+    expect = data
+    spans = []
+    for n, s in enumerate(starts):
+        e = s + rng.randrange(0, 9)
+        spans.append((s, e, f"<{n}>"))
+    for s, e, text in reversed(spans):
+        expect = expect[:s] + text.encode() + expect[e:]
+    for s, e, text in rng.sample(spans, len(spans)):  # in any order
+        es.add(replace("big.c", s, e, text, "r"))
+    assert es.apply({"big.c": data}.get)["big.c"] == expect

@@ -3,6 +3,7 @@
 Each unit the compilers would build (plan.plan_units) is checked, before and
 after, in every configuration its Makefile builds (its -D and -I flags):
 1. the lossless layer (tree-sitter): `CFile(data, path).errors`, once per file;
+   (every parse is the run's, from the trees' shared `Tree.parses`)
 2. the semantic layer (cpp + pycparser) in each configuration: a file that
    does not preprocess or parse gives its error;
 3. the resolution check (refactor.c.resolve.check_resolution): a name the
@@ -37,11 +38,11 @@ def lossless_errors(tree: Tree, path: str, labels: list[str]) -> list[Diagnostic
     """tree-sitter's errors, once per file, repeated for each configuration label."""
     from refactor.c.lossless import CFile
 
-    data = tree.read(path)
-    if data is None:
+    cf = tree.view(path, CFile)
+    if cf is None:
         return []
     return [Diagnostic(path, e.line, f"parse error: {e.text.strip()}", label)
-            for e in CFile(data, path).errors for label in labels]
+            for e in cf.errors for label in labels]
 
 
 def check_units(tree: Tree, files: list[str], label: str, defines: list[str],

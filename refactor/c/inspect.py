@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 from refactor.c.semantic import parse_configs
 from refactor.c.symbols import merged_symbols
+from refactor.parsecache import ParseCache
 
 MAX_CONFIGS = 4
 # Macros tested by #ifdef that are build options, not include guards or arch.
@@ -47,18 +47,18 @@ def default_include_dirs(path: Path) -> tuple[Path | None, list[Path]]:
 ARCH = "amd64"
 # Our own: a shared temporary folder may be cleaned by someone else mid-run.
 SYSROOT_CACHE = Path(tempfile.gettempdir()) / "refactor-cfront-headers"
-_STAGED: dict[str, str] = {}
 
 
-def _staged(root: str) -> str:
-    """The tree's headers staged as buildworld installs them (refactor.sysroot);
-    staged again if the folder went away."""
+def _staged(root: str, cache: ParseCache) -> str:
+    """The tree's headers staged as buildworld installs them (refactor.sysroot),
+    once a run; staged again if the folder went away."""
     from refactor.sysroot import stage_headers
     from refactor.tree import Tree
 
-    got = _STAGED.get(root)
+    got = cache.peek("staged", root)
     if got is None or not (Path(got) / ".complete").exists():
-        got = _STAGED[root] = str(stage_headers(Tree.from_dir(root), ARCH, (), SYSROOT_CACHE))
+        got = cache.put("staged", root,
+                        str(stage_headers(Tree.from_dir(root), ARCH, (), SYSROOT_CACHE)))
     return got
 
 
@@ -75,7 +75,8 @@ def _kernel_links(root: str) -> str:
     return str(d)
 
 
-def tree_header_dirs(root: Path | None, path: Path) -> tuple[list[str], list[str]]:
+def tree_header_dirs(root: Path | None, path: Path, cache: ParseCache | None = None
+                     ) -> tuple[list[str], list[str]]:
     """(system include dirs, defines) with which the tree's own build compiles `path`.
 
     A kernel file (under sys/) sees the dirs of INCLUDES in
@@ -86,16 +87,17 @@ def tree_header_dirs(root: Path | None, path: Path) -> tuple[list[str], list[str
     """
     if root is None or not (root / "include").is_dir() or not (root / "sys" / "sys").is_dir():
         return [], []
+    cache = cache or ParseCache()
     rel = path.resolve().relative_to(root.resolve()).as_posix()
     if rel.startswith("sys/"):
-        return [*_kernel_includes(str(root)), _kernel_links(str(root))], ["_KERNEL"]
-    return [_staged(str(root))], []
+        kernel = cache.get("kernel-includes", str(root), lambda: _kernel_includes(str(root)))
+        return [*kernel, _kernel_links(str(root))], ["_KERNEL"]
+    return [_staged(str(root), cache)], []
 
 
 _KERNEL_I = re.compile(r"-I\$S(/[^\s]*)?")
 
 
-@lru_cache(maxsize=8)
 def _kernel_includes(root: str) -> tuple[str, ...]:
     """The -I$S... dirs of the kernel's INCLUDES in sys/conf/kern.pre.mk (just $S
     when it is missing)."""
@@ -113,17 +115,20 @@ def _kernel_includes(root: str) -> tuple[str, ...]:
     return tuple(dirs)
 
 
-def semantic_default(path: Path):
-    """The semantic parse of `path` in the default configuration."""
+def semantic_default(path: Path, cache: ParseCache | None = None):
+    """The semantic parse of `path` in the default configuration (`cache`: the run's)."""
     path = Path(path)
+    cache = cache or ParseCache()
     root, dirs = default_include_dirs(path)
-    system, defines = tree_header_dirs(root, path)
+    system, defines = tree_header_dirs(root, path, cache)
     return parse_configs(path.resolve(), [defines], [d.resolve() for d in dirs], root,
-                         system_dirs=system)[0]
+                         system_dirs=system, cache=cache)[0]
 
 
-def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) -> dict:
+def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=(),
+                 cache: ParseCache | None = None) -> dict:
     path = Path(path)
+    cache = cache or ParseCache()
     data = path.read_bytes()
     root, dirs = default_include_dirs(path)
     dirs = [*map(Path, include_dirs), *dirs]
@@ -131,7 +136,7 @@ def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) 
                     "uses": {}}
     try:
         from refactor.c.lossless import CFile
-        cf = CFile(data, str(path))
+        cf = cache.view(CFile, str(path), data)
         result["lossless_errors"] = [{"line": e.line, "text": e.text} for e in cf.errors]
         result["items"] = [{"kind": it.kind, "name": it.name, "start_line": it.start_line,
                             "end_line": it.end_line, "conditions": list(it.conditions)}
@@ -143,9 +148,9 @@ def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) 
     else:
         configs = [[]] + [[name] for name in option_macros(data.decode("latin-1"))]
         configs = configs[:MAX_CONFIGS]
-    system, base = tree_header_dirs(root, path)
+    system, base = tree_header_dirs(root, path, cache)
     units = parse_configs(path.resolve(), [[*base, *c] for c in configs],
-                          [d.resolve() for d in dirs], root, system_dirs=system)
+                          [d.resolve() for d in dirs], root, system_dirs=system, cache=cache)
     for cfg, unit in zip(configs, units, strict=True):
         result["configs"].append({"defines": cfg, "ok": unit.ok, "error": unit.error,
                                   "message": plain_error(unit) if not unit.ok else None})

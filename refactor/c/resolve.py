@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from refactor.c.semantic import SemanticUnit, parse_configs, typedef_names
 from refactor.c.symbols import symbols
 from refactor.c.words import DEFINE_RE as _DEFINE_RE
+from refactor.parsecache import ParseCache, digest
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,11 @@ def _reader_and_files(tree, files: Iterable[str]):
     return tree.read, listing
 
 
-def project_definitions(read, paths: Iterable[str],
-                        include_dirs: list[str]) -> dict[str, list[Definition]]:
+def project_definitions(read, paths: Iterable[str], include_dirs: list[str],
+                        cache: ParseCache | None = None) -> dict[str, list[Definition]]:
     """What the project's files define, by name (all configurations: every
     #define, every function and file-scope object of the default one)."""
+    cache = cache or ParseCache()
     out: dict[str, list[Definition]] = {}
 
     def add(name, d):
@@ -118,37 +120,35 @@ def project_definitions(read, paths: Iterable[str],
             continue
         for m in _DEFINE_RE.finditer(data):
             add(m.group(1).decode(), Definition(p, "macro", p.endswith(".c")))
-        for t in typedef_names(data, p):
+        for t in typedef_names(data, p, cache):
             add(t, Definition(p, "typedef", p.endswith(".c")))
         if not p.endswith(".c"):
             continue
-        for key, d in _unit_definitions(read, p, data, include_dirs):
+        for key, d in _unit_definitions(read, p, data, include_dirs, cache):
             add(key, d)
     return out
 
 
-# (path, bytes, include dirs) -> (the tree files the parse read, its definitions).
-# A recipe's build-test asks for the same files at every step, before and after.
-_UNIT_DEFS: dict[tuple, tuple[dict[str, bytes], list[tuple[str, Definition]]]] = {}
+def _unit_definitions(read, p: str, data: bytes, include_dirs: list[str],
+                      cache: ParseCache) -> list[tuple[str, Definition]]:
+    """Functions, file-scope objects and enum constants that the .c file `p` defines.
 
-
-def _unit_definitions(read, p: str, data: bytes,
-                      include_dirs: list[str]) -> list[tuple[str, Definition]]:
-    """Functions, file-scope objects and enum constants that the .c file `p` defines."""
-    key = (p, data, tuple(include_dirs))
-    hit = _UNIT_DEFS.get(key)
+    Kept in the run's cache by (path, bytes, include dirs), with the tree files
+    the parse read: a recipe's build-test asks for the same files at every
+    step, before and after, and only a changed header makes it parse again.
+    """
+    key = (p, digest(data), tuple(include_dirs))
+    hit = cache.peek("unit-defs", key)
     if hit is not None and all(read(f) == d for f, d in hit[0].items()):
         return hit[1]
-    unit = parse_configs(data, [{}], include_dirs, path=p, reader=read)[0]
+    unit = parse_configs(data, [{}], include_dirs, path=p, reader=read, cache=cache)[0]
     found: list[tuple[str, Definition]] = []
     if unit.ok:
         for name, syms in symbols(unit).symbols.items():
             found += [(name, Definition(p, s.kind, s.static)) for s in syms
                       if s.file == p and s.definition
                       and s.kind in ("function", "variable", "enum_constant")]
-    if len(_UNIT_DEFS) > 256:
-        _UNIT_DEFS.clear()
-    _UNIT_DEFS[key] = ({f: d for f, d in unit.tree_files.items() if f != p}, found)
+    cache.put("unit-defs", key, ({f: d for f, d in unit.tree_files.items() if f != p}, found))
     return found
 
 
@@ -192,12 +192,16 @@ def _first_line(data: bytes, name: str) -> int:
 
 def check_resolution(tree, files: Iterable[str], configs: Iterable = ({},),
                      include_dirs: Iterable[str] = (),
-                     project_files: Iterable[str] | None = None) -> Resolution:
+                     project_files: Iterable[str] | None = None,
+                     cache: ParseCache | None = None) -> Resolution:
     """Check each of `files` (tree paths of .c files) in each configuration.
 
     `tree` is a refactor.tree.Tree (its current state, changes included) or a
     mapping path -> bytes.  `include_dirs` are tree paths, e.g. lib/libvmmapi.
+    The parses are the run's: `cache`, else the Tree's (`Tree.parses`).
     """
+    if cache is None:
+        cache = getattr(tree, "parses", None) or ParseCache()
     files = list(files)
     configs = list(configs)
     include_dirs = [str(d) for d in include_dirs]
@@ -210,10 +214,11 @@ def check_resolution(tree, files: Iterable[str], configs: Iterable = ({},),
         data = read(f)
         if data is None:
             raise FileNotFoundError(f)
-        units_by_file[f] = parse_configs(data, configs, include_dirs, path=f, reader=read)
+        units_by_file[f] = parse_configs(data, configs, include_dirs, path=f, reader=read,
+                                         cache=cache)
         for u in units_by_file[f]:
             paths |= {p for p in u.tree_files}
-    defs = project_definitions(read, paths, include_dirs)
+    defs = project_definitions(read, paths, include_dirs, cache)
     for f in files:
         for u in units_by_file[f]:
             results.append(check_unit(u, defs))

@@ -90,7 +90,7 @@ def semantic_closure(tree: Tree, cf: CFile, names: list[str], configs,
     """
     try:
         units = parse_configs(cf.data, configs, list(include_dirs), path=cf.path,
-                              reader=tree.read)
+                              reader=tree.read, cache=tree.parses)
         if not any(u.ok for u in units):
             return None
         c = dependency_closure(units, names)

@@ -34,7 +34,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pycparser import c_ast
@@ -44,6 +44,7 @@ from refactor.c import stubs
 from refactor.c.words import C_KEYWORDS
 from refactor.c.words import DEFINE_RE as _DEFINED_RE
 from refactor.c.words import IDENT_RE as _IDENT_RE
+from refactor.parsecache import ParseCache, digest, no_gc
 
 Reader = Callable[[str], "bytes | None"]
 
@@ -63,16 +64,6 @@ _INCLUDE_RE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re
 # A file-scope statement that can only be a declaration-like macro, such as
 # `PCI_EMUL_SET(pci_de_vblk);` or `SYSRES_IO(ELCR_PORT, 2);`.
 _DECL_MACRO_RE = re.compile(rb"^([A-Z_][A-Z0-9_]*)[ \t]*\(.*\);[ \t]*$", re.M)
-
-
-_CACHE_MAX = 64
-
-
-def _remember(cache: dict, key, value):
-    if len(cache) >= _CACHE_MAX:
-        cache.pop(next(iter(cache)))
-    cache[key] = value
-    return value
 
 
 def is_system_file(name: str | None) -> bool:
@@ -117,6 +108,8 @@ class SemanticUnit:
     includes: list[Include]
     discovered_types: dict[str, str]   # stubbed type -> its home '<x.h>', or DISCOVERED
     preprocessed: str = ""
+    #: The run's parses this unit came from; symbols.py reads lossless views there.
+    cache: ParseCache | None = field(default=None, repr=False, compare=False)
 
     def includes_of(self, path: str) -> list[Include]:
         return [inc for inc in self.includes if inc.includer == path]
@@ -134,20 +127,9 @@ class SemanticUnit:
         return seen
 
 
-_LOSSLESS_CACHE: dict[tuple[str, str], object] = {}
-
-
-def _lossless(data: bytes, path: str):
-    """The lossless view of a file, built once per content (None if unavailable)."""
-    key = (path, hashlib.sha1(data).hexdigest())
-    if key in _LOSSLESS_CACHE:
-        return _LOSSLESS_CACHE[key]
-    try:
-        from refactor.c.lossless import CFile
-        cf = CFile(data, path)
-    except Exception:
-        cf = None
-    return _remember(_LOSSLESS_CACHE, key, cf)
+def _lossless(data: bytes, path: str, cache: ParseCache | None):
+    """The lossless view of a file, from the run's cache (None if unavailable)."""
+    return (cache or ParseCache()).lossless(data, path)
 
 
 def _strip_comments(text: str) -> str:
@@ -155,16 +137,21 @@ def _strip_comments(text: str) -> str:
                   text, flags=re.S)
 
 
-def typedef_names(data: bytes, path: str = "") -> set[str]:
+def typedef_names(data: bytes, path: str = "", cache: ParseCache | None = None) -> set[str]:
     """Type names a tree file defines with `typedef`."""
-    names: set[str] = set()
-    cf = _lossless(data, path)
-    if cf is not None:
-        try:
-            names = set(cf.typedef_names())
-        except Exception:
-            names = set()
-    return names | _typedef_names_text(data)
+    cache = cache or ParseCache()
+
+    def find() -> frozenset[str]:
+        names: set[str] = set()
+        cf = _lossless(data, path, cache)
+        if cf is not None:
+            try:
+                names = set(cf.typedef_names())
+            except Exception:
+                names = set()
+        return frozenset(names | _typedef_names_text(data))
+
+    return set(cache.get("typedefs", (path, digest(data)), find))
 
 
 def _typedef_names_text(data: bytes) -> set[str]:
@@ -188,9 +175,15 @@ def _typedef_names_text(data: bytes) -> set[str]:
     return names
 
 
-def used_type_names(data: bytes, path: str = "") -> set[str]:
+def used_type_names(data: bytes, path: str = "", cache: ParseCache | None = None) -> set[str]:
     """Names the file uses in type position (all #if branches)."""
-    cf = _lossless(data, path)
+    cache = cache or ParseCache()
+    return set(cache.get("used-types", (path, digest(data)),
+                         lambda: frozenset(_used_type_names(data, path, cache))))
+
+
+def _used_type_names(data: bytes, path: str, cache: ParseCache) -> set[str]:
+    cf = _lossless(data, path, cache)
     names: set[str] = set()
     if cf is not None:
         try:
@@ -207,10 +200,16 @@ def used_type_names(data: bytes, path: str = "") -> set[str]:
 
 
 class _Prepared:
-    """A main file, the tree headers it reaches and the stubs for the rest."""
+    """A main file, the tree headers it reaches and the stubs for the rest.
+
+    Made in two parts: the walk of its includes, which names it (`key`), and
+    `analyse()`, the type and macro discovery, done once per key in a run.
+    """
 
     def __init__(self, path: str, data: bytes, reader: Reader, include_dirs: list[str],
-                 display: Callable[[str], str], system_dirs: list[str] | None = None):
+                 display: Callable[[str], str], system_dirs: list[str] | None = None,
+                 cache: ParseCache | None = None):
+        self.cache = cache or ParseCache()
         self.path = path
         self.display = display
         self.include_dirs = include_dirs
@@ -219,7 +218,7 @@ class _Prepared:
         self.includes: list[Include] = []
         self.stubbed: set[str] = set()           # header names to stub
         todo = [(path, data)]
-        system: list[str] = []                   # system headers reached, on disk
+        self._system: list[str] = []             # system headers reached, on disk
         self.system_typedefs: set[str] = set()
         while todo:
             cur, cur_data = todo.pop()
@@ -234,15 +233,25 @@ class _Prepared:
                 if found:
                     todo.append(found)
                 elif (on_disk := self._in_system_dirs(name)) is not None:
-                    system.append(on_disk)
+                    self._system.append(on_disk)
                 else:
                     self.stubbed.add(name)
-        self._stub_missing_system(system, reader)
+        self.key = hashlib.sha1(repr((
+            sorted((display(p), digest(d)) for p, d in self.files.items()),
+            include_dirs, self.system_dirs,
+        )).encode()).hexdigest()
+        self._reader: Reader | None = reader
+
+    def analyse(self) -> _Prepared:
+        """Stubs for what the system headers lack, typedef discovery, macros."""
+        if self._reader is not None:
+            self._stub_missing_system(self._system, self._reader)
+        self._reader = None  # kept in the run's cache: no reference to the first tree
         tree_typedefs: set[str] = set()
         used: set[str] = set()
         for p, d in self.files.items():
-            tree_typedefs |= typedef_names(d, p)
-            used |= used_type_names(d, p)
+            tree_typedefs |= typedef_names(d, p, self.cache)
+            used |= used_type_names(d, p, self.cache)
         self.tree_typedefs = tree_typedefs
         # Declaration-like macros that no file we have defines (their header is
         # missing and stubbed) expand to nothing, as a macro hint would.
@@ -257,10 +266,7 @@ class _Prepared:
         for name in sorted(used - tree_typedefs - self.system_typedefs):
             home = stubs.SYSTEM_HOMES.get(name)
             self.types[name] = f"<{home}>" if home else DISCOVERED
-        self.key = hashlib.sha1(repr((
-            sorted((display(p), hashlib.sha1(d).hexdigest()) for p, d in self.files.items()),
-            include_dirs, self.system_dirs,
-        )).encode()).hexdigest()
+        return self
 
     def _kobj_types(self, header: str) -> list[str]:
         """The method types of a kobj interface header (device_if.h) that the
@@ -269,7 +275,7 @@ class _Prepared:
         if not base.endswith("_if.h"):
             return []
         for d in self.system_dirs:
-            m_file = _interface_files(d).get(base[:-2] + ".m")
+            m_file = _interface_files(d, self.cache).get(base[:-2] + ".m")
             if m_file:
                 return _kobj_method_types(m_file)
         return []
@@ -290,7 +296,7 @@ class _Prepared:
             if cur in seen:
                 continue
             seen.add(cur)
-            includes, typedefs = _system_includes(cur)
+            includes, typedefs = _system_includes(cur, self.cache)
             self.system_typedefs |= typedefs
             for kind, name in includes:
                 own = os.path.join(os.path.dirname(cur), name)
@@ -348,36 +354,33 @@ class _Prepared:
         return argv
 
 
-_SYSTEM_INCLUDES: dict[str, tuple[list[tuple[str, str]], set[str]]] = {}
-
-
-def _system_includes(path: str) -> tuple[list[tuple[str, str]], set[str]]:
+def _system_includes(path: str, cache: ParseCache
+                     ) -> tuple[list[tuple[str, str]], set[str]]:
     """(kind, name) of each #include of a system header, and the types it
-    typedefs (read once per process: system headers do not change in a run)."""
-    got = _SYSTEM_INCLUDES.get(path)
-    if got is None:
+    typedefs (read once per run: system headers do not change in a run)."""
+    def read() -> tuple[list[tuple[str, str]], set[str]]:
         data = disk_reader(path) or b""
-        got = _SYSTEM_INCLUDES[path] = ([
-            (m.group(1).decode(), m.group(2).decode("latin-1").strip())
-            for m in _INCLUDE_RE.finditer(data)], _typedef_names_text(data))
-    return got
+        return ([(m.group(1).decode(), m.group(2).decode("latin-1").strip())
+                 for m in _INCLUDE_RE.finditer(data)], _typedef_names_text(data))
+
+    return cache.get("system-includes", path, read)
 
 
-_INTERFACES: dict[str, dict[str, str]] = {}
 _KOBJ_RE = re.compile(r"^\s*(INTERFACE|(?:STATIC)?METHOD)\s+(?:.*\s)?\**(\w+)\s*[;{]", re.M)
 
 
-def _interface_files(d: str) -> dict[str, str]:
-    """kobj interface files (`*_if.m`) under a system dir, by name (found once)."""
-    got = _INTERFACES.get(d)
-    if got is None:
-        got = _INTERFACES[d] = {}
+def _interface_files(d: str, cache: ParseCache) -> dict[str, str]:
+    """kobj interface files (`*_if.m`) under a system dir, by name (found once a run)."""
+    def find() -> dict[str, str]:
+        got: dict[str, str] = {}
         for dirpath, dirnames, filenames in os.walk(d):
             dirnames[:] = [x for x in dirnames if not x.startswith(".")]
             for f in filenames:
                 if f.endswith("_if.m"):
                     got.setdefault(f, os.path.join(dirpath, f))
-    return got
+        return got
+
+    return cache.get("interfaces", d, find)
 
 
 def _kobj_method_types(m_file: str) -> list[str]:
@@ -401,12 +404,6 @@ def _parser():
         from pycparserext.ext_c_parser import GnuCParser
         p = _local.parser = GnuCParser()
     return p
-
-
-_PREP_CACHE: dict[str, _Prepared] = {}
-_UNIT_CACHE: dict[tuple, SemanticUnit] = {}
-# Configurations that preprocess to the same text share one parse.
-_AST_CACHE: dict[str, tuple] = {}
 
 
 def _norm_defines(defines) -> dict[str, str]:
@@ -524,8 +521,10 @@ def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
 
     def unit(ok, error, ast=None, text="", discovered=None):
         return SemanticUnit(display_main, defines, ok, error, ast, tree_files, prep.includes,
-                            discovered if discovered is not None else dict(prep.types), text)
+                            discovered if discovered is not None else dict(prep.types), text,
+                            prep.cache)
 
+    prep.cache.count("cpp", display_main)
     res = subprocess.run(prep.cpp_argv(root, defines), capture_output=True, text=True,
                          encoding="latin-1")
     if res.returncode != 0:
@@ -535,13 +534,10 @@ def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
     text = _wrap_statement_expressions(_system_markers(res.stdout, prep.system_dirs).replace(
         "__builtin_offsetof", "offsetof"))
     # The same text (a define that changes nothing) gets the same, shared AST.
-    text_key = prep.key + hashlib.sha1(text.encode("latin-1", "replace")).hexdigest()
-    if text_key in _AST_CACHE:
-        ok, error, ast, discovered = _AST_CACHE[text_key]
-        return unit(ok, error, ast, text, dict(discovered))
-    got = _parse_text(prep, text, display_main)
-    _remember(_AST_CACHE, text_key, got)
-    ok, error, ast, discovered = got
+    text_key = prep.key + digest(text.encode("latin-1", "replace"))
+    ok, error, ast, discovered = prep.cache.get(
+        "ast", text_key, lambda: _parse_text(prep, text, display_main), weight=len(text),
+        label=display_main)
     return unit(ok, error, ast, text, dict(discovered))
 
 
@@ -553,8 +549,10 @@ def _parse_text(prep: _Prepared, text: str, display_main: str):
     for _ in range(MAX_RETRIES + 1):
         extra = [stubs.typedef_line(t) for t in sorted(discovered)]
         full = f'# 1 "{DISCOVERED}"\n' + "\n".join(extra) + "\n" + text
+        prep.cache.count("pycparser", display_main)
         try:
-            ast = _parser().parse(full, filename=display_main)
+            with no_gc():
+                ast = _parser().parse(full, filename=display_main)
         except ParseError as e:
             name = _retry_name(e, pre_lines)
             if name is None or name in tried or name in prep.tree_typedefs:
@@ -572,7 +570,8 @@ def _parse_text(prep: _Prepared, text: str, display_main: str):
 def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
                   include_dirs: Iterable[str | Path] = (), tree_root: str | Path | None = None,
                   *, path: str | None = None, reader: Reader | None = None,
-                  system_dirs: Iterable[str | Path] = ()) -> list[SemanticUnit]:
+                  system_dirs: Iterable[str | Path] = (),
+                  cache: ParseCache | None = None) -> list[SemanticUnit]:
     """Parse one file in each configuration (a dict or a list of NAME[=VALUE]).
 
     `source` is a file on disk, or its bytes (then `path` names it, and
@@ -582,7 +581,10 @@ def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
     own headers, see inspect.tree_header_dirs): cpp reads them after the
     include dirs, headers found there are not stubbed, and their coordinates
     name them `<sys/x.h>`, as system files.
+    `cache` is the run's (Tree.parses): a file and configuration already
+    parsed in it is not parsed again.  Without one, nothing is kept.
     """
+    cache = cache or ParseCache()
     if isinstance(source, bytes):
         if path is None:
             raise ValueError("parse of bytes needs path=")
@@ -602,23 +604,28 @@ def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
         return p
 
     dirs = [str(d) for d in include_dirs]
-    prep = _Prepared(main, data, reader, dirs, display, [str(d) for d in system_dirs])
-    prep = _PREP_CACHE.get(prep.key) or _remember(_PREP_CACHE, prep.key, prep)
+    walked = _Prepared(main, data, reader, dirs, display, [str(d) for d in system_dirs], cache)
+    prep = cache.get("prep", walked.key, walked.analyse, label=display(main))
     wanted = [_norm_defines(c) for c in configs]
-    todo = [d for d in wanted if (prep.key, tuple(sorted(d.items()))) not in _UNIT_CACHE]
+    keys = [(prep.key, tuple(sorted(d.items()))) for d in wanted]
+    got = {k: u for k in keys if (u := cache.peek("unit", k)) is not None}
+    todo = [(k, d) for k, d in zip(keys, wanted, strict=True) if k not in got]
     if todo:
         with tempfile.TemporaryDirectory(prefix="refactor-sem-") as root:
             prep.materialize(root)
-            for d in todo:
-                _remember(_UNIT_CACHE, (prep.key, tuple(sorted(d.items()))), _parse(prep, d, root))
-    return [_UNIT_CACHE[(prep.key, tuple(sorted(d.items())))] for d in wanted]
+            for k, d in todo:
+                if k not in got:
+                    unit = got[k] = _parse(prep, d, root)
+                    cache.put("unit", k, unit, weight=len(unit.preprocessed))
+    return [got[k] for k in keys]
 
 
 def parse_config(source: str | Path | bytes, defines=None,
                  include_dirs: Iterable[str | Path] = (), tree_root: str | Path | None = None,
                  *, path: str | None = None, reader: Reader | None = None,
-                 system_dirs: Iterable[str | Path] = ()) -> SemanticUnit:
+                 system_dirs: Iterable[str | Path] = (),
+                 cache: ParseCache | None = None) -> SemanticUnit:
     """Parse one file in one configuration; see parse_configs."""
     return parse_configs(source, [defines or {}], include_dirs, tree_root,
-                         path=path, reader=reader, system_dirs=system_dirs)[0]
+                         path=path, reader=reader, system_dirs=system_dirs, cache=cache)[0]
 

@@ -403,7 +403,7 @@ def _macro_uses(unit: SemanticUnit, table: SymbolTable, macros: dict[str, tuple[
     main = unit.tree_files.get(unit.path)
     if main is None or not macros:
         return
-    cf = _lossless(main, unit.path)
+    cf = _lossless(main, unit.path, unit.cache)
     spans: dict[str, list[tuple[int, int]]] = {}
     if cf is not None:
         try:
@@ -442,7 +442,7 @@ def unit_macros(unit: SemanticUnit) -> dict[str, tuple[str, int]]:
     """#defines of the unit's tree files: name -> (file, line)."""
     out: dict[str, tuple[str, int]] = {}
     for path, data in unit.tree_files.items():
-        cf = _lossless(data, path)
+        cf = _lossless(data, path, unit.cache)
         found: dict[str, tuple[str, int]] = {}
         if cf is not None:
             try:

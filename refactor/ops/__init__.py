@@ -107,7 +107,10 @@ def register(cls: type[Operation]) -> type[Operation]:
 
 
 def get_op(name: str, where: str) -> type[Operation]:
-    _load_builtin()
+    if name not in OPS:
+        _load_own_module(name)
+    if name not in OPS:
+        _load_builtin()
     if name not in OPS:
         raise UsageError(f"{where}: unknown op {name!r} (known: {', '.join(sorted(OPS))})")
     return OPS[name]
@@ -116,6 +119,19 @@ def get_op(name: str, where: str) -> type[Operation]:
 def all_ops() -> dict[str, type[Operation]]:
     _load_builtin()
     return dict(OPS)
+
+
+def _load_own_module(name: str) -> None:
+    """The module named after an operation (`rename` -> refactor.ops.rename), alone:
+    one operation does not import every other one (and pycparser with them)."""
+    import importlib
+
+    mod = name.replace("-", "_")
+    if mod.isidentifier() and not mod.startswith("_"):
+        try:
+            importlib.import_module(f"{__name__}.{mod}")
+        except ImportError:
+            pass
 
 
 def _load_builtin() -> None:
