@@ -166,8 +166,12 @@ class Sysroot:
         self._indexed = True
         seen = {lib.dir for lib in self.libraries.values()}
         for root in _LIB_ROOTS:
-            for d in self.tree.subdirs(root):
-                path = posixpath.join(root, d)
+            # A dir without a Makefile that installs headers may group libraries
+            # (lib/atf/libatf-c, lib/ncurses/ncurses): one level down is read too.
+            todo = [(root, d, 0) for d in self.tree.subdirs(root)]
+            while todo:
+                parent, d, depth = todo.pop(0)
+                path = posixpath.join(parent, d)
                 if path in ("lib/libcasper/services", "lib/libcasper") or path in seen:
                     continue  # roots of their own, or read already
                 lib = _library(self, d[3:] if d.startswith("lib") else d, path)
@@ -175,6 +179,8 @@ class Sysroot:
                     self.libraries.setdefault(lib.name, lib)
                     for inst, tp in lib.headers:
                         self._headers.setdefault(inst, tp)
+                elif depth == 0:
+                    todo += [(path, sub, 1) for sub in self.tree.subdirs(path)]
         for dir, (home, prefix) in _NO_MAKEFILE_HOMES.items():
             if not self.tree.exists(posixpath.join(dir, "Makefile")):
                 lib = _loose_library(self.tree, home, prefix)
@@ -233,14 +239,21 @@ def _library(root: Sysroot, name: str, dir: str) -> Library | None:
             root.notes.append(f"{dir}: {group}DIR {target} is outside {INCLUDEDIR}; skipped")
             continue
         for word in vars_.get(group, "").split():
+            # INCSDIR_atf-c.h= ${INCLUDEDIR}: one file of the group installed elsewhere.
+            own = vars_.get(f"{group}DIR_{posixpath.basename(word)}")
+            own_inst = _installed_prefix(own) if own else None
+            # A word whose variable the evaluator left empty (`${X}/y.h`) can
+            # name a path outside the tree: it is not there.
             found = next((p for p in (posixpath.normpath(posixpath.join(s, word)) if s else word
-                                      for s in search) if root.tree.exists(p)), None)
+                                      for s in search)
+                          if not p.startswith(("/", "../")) and root.tree.exists(p)), None)
             if found is None and word in got.generated:
                 found = root.generate(dir, search, word, *got.generated[word])
             if found is None:
                 root.notes.append(f"{dir}: INCS {word} not in the tree")
                 continue
-            headers.append((inst + posixpath.basename(word), found))
+            prefix = own_inst if own_inst is not None else inst
+            headers.append((prefix + posixpath.basename(word), found))
     return Library(name, dir, tuple(headers), "Makefile")
 
 

@@ -198,12 +198,28 @@ def used_type_names(data: bytes, path: str = "") -> set[str]:
             names = {i.name for i in cf.idents(kind="type") if not cf.in_error(i.start, i.end)}
         except Exception:
             names = set()
-    text = data.decode("latin-1")
+    text = _strip_comments(data.decode("latin-1"))
     # Well-known system types, and FreeBSD's `*_t` convention, by name.
-    for tok in set(_IDENT_RE.findall(_strip_comments(text))):
+    for tok in set(_IDENT_RE.findall(text)):
         if tok in stubs.KNOWN_TYPES or (tok.endswith("_t") and not tok.isupper()):
             names.add(tok)
-    return names - C_KEYWORDS
+    return names - C_KEYWORDS - knr_parameters(text)
+
+
+# A K&R definition: `name(a, b)`, then a line of declarations ending in `;`
+# each, then `{`.  Tree-sitter reads the list `(a, b)` as one of types.
+_KNR_RE = re.compile(
+    r"\b\w+[ \t]*\([ \t]*(\w+(?:[ \t]*,[ \t]*\w+)*)[ \t]*\)[ \t]*\n"
+    r"((?:[^;{}#\n]*;[ \t]*\n|[ \t]*\n)+)[ \t]*\{")
+
+
+def knr_parameters(text: str) -> set[str]:
+    """Names of K&R parameter lists that the declarations below them declare."""
+    out: set[str] = set()
+    for m in _KNR_RE.finditer(text):
+        declared = set(_IDENT_RE.findall(m.group(2)))
+        out |= {n.strip() for n in m.group(1).split(",")} & declared
+    return out
 
 
 class _Prepared:
@@ -398,9 +414,44 @@ def _parser():
     # One parser per thread: pycparser keeps per-parse state on the object.
     p = getattr(_local, "parser", None)
     if p is None:
-        from pycparserext.ext_c_parser import GnuCParser
-        p = _local.parser = GnuCParser()
+        p = _local.parser = _parser_class()()
     return p
+
+
+_PARSER_CLASS: list[type] = []
+
+
+def _parser_class() -> type:
+    """pycparserext's GNU parser, plus the one K&R shape pycparser 3 lacks: a
+    definition with no return type and a declaration list, `main(argc, argv)
+    char **argv; {`, which is C89's implicit int."""
+    if _PARSER_CLASS:
+        return _PARSER_CLASS[0]
+    from pycparserext.ext_c_parser import GnuCParser
+
+    class Parser(GnuCParser):
+        def _parse_external_declaration(self):
+            tok = self._peek()
+            if tok is None or tok.type != "ID" or self._starts_declaration(tok):
+                return super()._parse_external_declaration()
+            mark = self._mark()
+            try:
+                decl = self._parse_id_declarator()
+                if self._starts_declaration():
+                    params = self._parse_declaration_list()
+                    if self._peek_type() == "LBRACE":
+                        spec = dict(qual=[], alignment=[], storage=[], function=[],
+                                    type=[c_ast.IdentifierType(["int"], coord=decl.coord)])
+                        return [self._build_function_definition(
+                            spec=spec, decl=decl, param_decls=params,
+                            body=self._parse_compound_statement())]
+            except ParseError:
+                pass
+            self._reset(mark)
+            return super()._parse_external_declaration()
+
+    _PARSER_CLASS.append(Parser)
+    return Parser
 
 
 _PREP_CACHE: dict[str, _Prepared] = {}
@@ -436,15 +487,40 @@ def _retry_name(err: ParseError, pre_lines: dict[str, list[str]]) -> str | None:
     """The unknown name a parse error is probably about, to declare as a type."""
     m = re.match(r"(.*?):(\d+):(\d+): before: (.*)$", str(err))
     if not m:
-        return None
+        return _untyped_token()
     file, line, col, tok = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4).strip()
     if _IDENT_RE.fullmatch(tok) and tok not in C_KEYWORDS:
         return tok
     text = pre_lines.get(file)
     if text is None or not 0 < line <= len(text):
-        return None
+        return _untyped_token()
     before = _IDENT_RE.findall(text[line - 1][: max(col - 1, 0)])
     return before[-1] if before and before[-1] not in C_KEYWORDS else None
+
+
+def _untyped_token() -> str | None:
+    """The plain identifier where the parser stopped, when it stands where a type
+    would (`{ name field;`, `(name *`): pycparser 3 says only "Invalid specifier
+    list" or "Missing type in declaration" there, with no token."""
+    try:
+        toks = _parser()._tokens
+        i = toks._index
+        pairs = [(toks.peek(1), toks.peek(2))]
+        if 0 < i <= len(toks._buffer):
+            pairs.append((toks._buffer[i - 1], toks.peek(1)))
+    except (AttributeError, IndexError):
+        return None
+    for tok, nxt in pairs:
+        if tok is None or nxt is None or tok.type != "ID":
+            continue
+        if nxt.type in ("ID", "TYPEID", "TIMES", "LPAREN") or nxt.type in _QUALIFIER_TOKENS:
+            return tok.value
+    return None
+
+
+_QUALIFIER_TOKENS = frozenset({"CONST", "VOLATILE", "RESTRICT", "__CONST", "__RESTRICT"})
+# pycparser's complaint when a name made a type is declared as a variable.
+_NOT_A_TYPE = re.compile(r"Non-typedef '(\w+)' previously declared as typedef")
 
 
 def _located(err: ParseError) -> str:
@@ -556,6 +632,13 @@ def _parse_text(prep: _Prepared, text: str, display_main: str):
         try:
             ast = _parser().parse(full, filename=display_main)
         except ParseError as e:
+            # A name discovery made a type is a variable after all (a K&R
+            # parameter list reads like one of types): it is no type.
+            wrong = _NOT_A_TYPE.search(str(e))
+            if wrong and wrong.group(1) in discovered and ("-" + wrong.group(1)) not in tried:
+                tried.add("-" + wrong.group(1))
+                del discovered[wrong.group(1)]
+                continue
             name = _retry_name(e, pre_lines)
             if name is None or name in tried or name in prep.tree_typedefs:
                 return False, _located(e), None, discovered

@@ -1,0 +1,73 @@
+"""Shapes of real FreeBSD code the semantic layer must parse, each written small.
+
+Every case is hand-written in the shape learned from the trees (never their
+code); fixture headers are ours.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pycparser import c_ast
+
+from refactor.c.semantic import knr_parameters, parse_configs
+
+
+def parse(tmp_path: Path, text: str, name: str = "f.c", **headers: str):
+    for h, body in headers.items():
+        (tmp_path / h.replace("__", "/")).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / h.replace("__", "/")).write_text(body)
+    (tmp_path / name).write_text(text)
+    return parse_configs(tmp_path / name, [{}], [tmp_path], tmp_path)[0]
+
+
+def funcs(unit) -> dict[str, c_ast.FuncDef]:
+    return {e.decl.name: e for e in unit.ast.ext if isinstance(e, c_ast.FuncDef)}
+
+
+def test_knr_parameter_names_are_no_types(tmp_path):
+    # Tree-sitter reads `(ctx, len)` as a list of types; they are parameters.
+    unit = parse(tmp_path, "struct pool;\n\nint\nopen_pool(ctx, len)\n\tstruct pool **ctx;\n"
+                 "\tint len;\n{\n\treturn (len + (ctx != 0));\n}\n\n"
+                 "static char *\nlast(word)\n\tchar *word;\n{\n\treturn (word);\n}\n")
+    assert unit.ok, unit.error
+    assert {"ctx", "len", "word"}.isdisjoint(unit.discovered_types)
+    assert set(funcs(unit)) == {"open_pool", "last"}
+
+
+def test_knr_parameters_read_from_the_text():
+    text = "int\ncount(a, b)\n\tint a;\n\n\tchar *b;\n{\n}\nint proto(size_t, int);\n"
+    assert knr_parameters(text) == {"a", "b"}
+    assert knr_parameters("void f(int a);\nint g;\n") == set()
+
+
+def test_knr_definition_with_implicit_int(tmp_path):
+    # C89: no return type, and a declaration list (an old test program's main).
+    unit = parse(tmp_path, "char buf[16];\n\nmain(argc, argv)\n\tchar **argv;\n{\n"
+                 "\treturn (argv[0][0] + argc);\n}\n")
+    assert unit.ok, unit.error
+    fd = funcs(unit)["main"]
+    assert fd.decl.type.type.type.names == ["int"]
+    assert [d.name for d in fd.param_decls] == ["argv"]
+
+
+def test_a_variable_taken_for_a_type_is_dropped_on_retry(tmp_path):
+    # `slot_t` looks like a type by its name, but this file makes it a variable.
+    unit = parse(tmp_path, "static int slot_t;\n\nint\nget(void)\n{\n\treturn (slot_t);\n}\n")
+    assert unit.ok, unit.error
+    assert "slot_t" not in unit.discovered_types
+
+
+def test_an_unknown_type_of_a_struct_member_is_discovered(tmp_path):
+    # pycparser 3 says only "Invalid specifier list" at `WIDGET *w;` (no token):
+    # the retry reads the name where it stopped.  The header is a system one
+    # (not scanned for type names), and WIDGET's own header is missing.
+    inc = tmp_path / "usr_include"
+    inc.mkdir()
+    (inc / "gadget.h").write_text("#include <widget.h>\nstruct holder {\n"
+                                  "\tstruct holder *next;\n\tWIDGET *w;\n\tGIZMO g;\n};\n"
+                                  "extern WIDGET *first(WIDGET *);\n")
+    (tmp_path / "f.c").write_text("#include <gadget.h>\nint n;\n")
+    unit = parse_configs(tmp_path / "f.c", [{}], [tmp_path], tmp_path, system_dirs=[inc])[0]
+    assert unit.ok, unit.error
+    assert {"WIDGET", "GIZMO"} <= set(unit.discovered_types)
