@@ -537,6 +537,7 @@ def _located(err: ParseError) -> str:
         return msg
 
 
+_IDENT_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(?:ident|sccs)\b.*$", re.M)
 _MARKER = re.compile(r'^(# \d+ )"([^"]*)"', re.M)
 
 
@@ -610,6 +611,9 @@ def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
     # __offsetof and cdefs.h __offsetof through this, a cycle cpp would stop.
     text = _wrap_statement_expressions(_system_markers(res.stdout, prep.system_dirs).replace(
         "__builtin_offsetof", "offsetof"))
+    # cpp passes `#ident "..."` (an SCCS id of old files) through; pycparser
+    # knows no such directive.  Blanked, so lines stay.
+    text = _IDENT_DIRECTIVE.sub("", text)
     # The same text (a define that changes nothing) gets the same, shared AST.
     text_key = prep.key + hashlib.sha1(text.encode("latin-1", "replace")).hexdigest()
     if text_key in _AST_CACHE:

@@ -71,3 +71,8 @@ def test_an_unknown_type_of_a_struct_member_is_discovered(tmp_path):
     unit = parse_configs(tmp_path / "f.c", [{}], [tmp_path], tmp_path, system_dirs=[inc])[0]
     assert unit.ok, unit.error
     assert {"WIDGET", "GIZMO"} <= set(unit.discovered_types)
+
+
+def test_an_ident_directive_is_no_parse_error(tmp_path):
+    unit = parse(tmp_path, '#ident\t"@(#)f.c\t1.1\t90/01/01"\n#pragma ident "x"\n\nint n;\n')
+    assert unit.ok, unit.error
