@@ -88,7 +88,15 @@ def tree_header_dirs(root: Path | None, path: Path) -> tuple[list[str], list[str
         return [], []
     rel = path.resolve().relative_to(root.resolve()).as_posix()
     if rel.startswith("sys/"):
-        return [*_kernel_includes(str(root)), _kernel_links(str(root))], ["_KERNEL"]
+        from refactor.c.kernconf import compile_flags
+
+        usual = [*_kernel_includes(str(root)), _kernel_links(str(root))]
+        extra = compile_flags(root.resolve(), rel)
+        if extra is None:
+            return usual, ["_KERNEL"]
+        dirs = [*extra.before, *[d for d in usual if d not in extra.before]]
+        dirs += [d for d in extra.after if d not in dirs]
+        return dirs, ["_KERNEL", *[d for d in extra.defines if d != "_KERNEL"]]
     return [_staged(str(root))], []
 
 

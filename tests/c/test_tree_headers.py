@@ -135,3 +135,41 @@ def test_kernel_includes_and_kobj_method_types_come_from_the_tree(tmp_path):
     unit = semantic_default(k)
     assert unit.ok, unit.error
     assert "lib_section_t" not in unit.discovered_types
+
+
+def test_a_kernel_file_gets_the_flags_of_its_compile_with_line(tmp_path):
+    # sys/conf/files: `compile-with "${COMPAT_C}"` puts a compat include dir
+    # ahead of the usual ones; another line adds -I after them and a -D.
+    root = _tree(tmp_path)
+    (root / "sys" / "conf").mkdir()
+    (root / "sys" / "conf" / "kern.pre.mk").write_text(
+        "INCLUDES= ${NOSTDINC} -I. -I$S\nNORMAL_C= ${CC} -c ${CFLAGS} ${.IMPSRC}\n"
+        "COMPAT_INCLUDES=\t-I$S/compat/common/include\n"
+        "COMPAT_C=\t${CC} -c ${CFLAGS:N-I*} -DCOMPAT_MEM \\\n"
+        "\t\t${COMPAT_INCLUDES} ${CFLAGS:M-I*} ${.IMPSRC}\n")
+    (root / "sys" / "conf" / "files").write_text(
+        "dev/nic/nic.c\t\toptional nic \\\n\tcompile-with \"${COMPAT_C}\"\n"
+        "dev/hal/hal.c\t\toptional hal \\\n"
+        "\tcompile-with \"${NORMAL_C} -I$S/dev/hal/inc -DHAL_SMP\"\n"
+        "kern/plain.c\t\tstandard\n")
+    (root / "sys" / "compat" / "common" / "include" / "asm").mkdir(parents=True)
+    (root / "sys" / "compat" / "common" / "include" / "asm" / "order.h").write_text(
+        "#define __LITTLE_ENDIAN 1234\n")
+    (root / "sys" / "dev" / "nic").mkdir(parents=True)
+    nic = root / "sys" / "dev" / "nic" / "nic.c"
+    nic.write_text("#include <asm/order.h>\n#ifndef __LITTLE_ENDIAN\n#error no endianness\n"
+                   "#endif\n#ifndef COMPAT_MEM\n#error no COMPAT_MEM\n#endif\nint nic;\n")
+    (root / "sys" / "dev" / "hal" / "inc").mkdir(parents=True)
+    (root / "sys" / "dev" / "hal" / "inc" / "hal_types.h").write_text("typedef int hal_u;\n")
+    hal = root / "sys" / "dev" / "hal" / "hal.c"
+    hal.write_text("#include <hal_types.h>\n#ifndef HAL_SMP\n#error no HAL_SMP\n#endif\n"
+                   "hal_u v;\n")
+    for src in (nic, hal):
+        unit = semantic_default(src)
+        assert unit.ok, unit.error
+    dirs, defines = tree_header_dirs(root, nic)
+    assert dirs[0].endswith("sys/compat/common/include") and "COMPAT_MEM" in defines
+    dirs, defines = tree_header_dirs(root, hal)
+    assert dirs[-1].endswith("sys/dev/hal/inc") and defines == ["_KERNEL", "HAL_SMP"]
+    (root / "sys" / "kern").mkdir()
+    assert tree_header_dirs(root, root / "sys" / "kern" / "plain.c")[1] == ["_KERNEL"]
