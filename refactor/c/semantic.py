@@ -521,6 +521,9 @@ def _untyped_token() -> str | None:
 _QUALIFIER_TOKENS = frozenset({"CONST", "VOLATILE", "RESTRICT", "__CONST", "__RESTRICT"})
 # pycparser's complaint when a name made a type is declared as a variable.
 _NOT_A_TYPE = re.compile(r"Non-typedef '(\w+)' previously declared as typedef")
+# ... or the parser stops right at it (an enumerator, a macro argument that
+# tree-sitter read as a parameter type: `__in_ecount(NSTATS)`).
+_BEFORE_NAME = re.compile(r": before: (\w+)\s*$")
 
 
 def _located(err: ParseError) -> str:
@@ -638,7 +641,7 @@ def _parse_text(prep: _Prepared, text: str, display_main: str):
         except ParseError as e:
             # A name discovery made a type is a variable after all (a K&R
             # parameter list reads like one of types): it is no type.
-            wrong = _NOT_A_TYPE.search(str(e))
+            wrong = _NOT_A_TYPE.search(str(e)) or _BEFORE_NAME.search(str(e))
             if wrong and wrong.group(1) in discovered and ("-" + wrong.group(1)) not in tried:
                 tried.add("-" + wrong.group(1))
                 del discovered[wrong.group(1)]

@@ -76,3 +76,14 @@ def test_an_unknown_type_of_a_struct_member_is_discovered(tmp_path):
 def test_an_ident_directive_is_no_parse_error(tmp_path):
     unit = parse(tmp_path, '#ident\t"@(#)f.c\t1.1\t90/01/01"\n#pragma ident "x"\n\nint n;\n')
     assert unit.ok, unit.error
+
+
+def test_an_enumerator_read_as_a_type_is_dropped_on_retry(tmp_path):
+    # An annotation macro with an argument reads, to tree-sitter, like a
+    # declarator whose parameter type is NSLOTS; NSLOTS is an enumerator.
+    unit = parse(tmp_path, '#include "ann.h"\n\nenum slot { SLOT_A, SLOT_B, NSLOTS };\n\n'
+                 "int\ntotal(__in_count(NSLOTS) const int *v)\n{\n"
+                 "\treturn (v[SLOT_A] + v[NSLOTS - 1]);\n}\n",
+                 **{"ann.h": "#define\t__in_count(n)\n"})
+    assert unit.ok, unit.error
+    assert "NSLOTS" not in unit.discovered_types
