@@ -6,6 +6,7 @@ in each interesting configuration, and what each function uses.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import tempfile
 from functools import lru_cache
@@ -121,11 +122,58 @@ def _kernel_includes(root: str) -> tuple[str, ...]:
     return tuple(dirs)
 
 
-def semantic_default(path: Path):
-    """The semantic parse of `path` in the default configuration."""
+def makefile_flags(root: Path | None, path: Path) -> tuple[list[Path], list[str]]:
+    """(-I dirs, -D macros) of the Makefile that builds a userland `path`: the
+    nearest one at or above its directory (lib/libc/Makefile for
+    lib/libc/stdtime/*.c), evaluated in the default build configuration.
+    Kernel files take theirs from sys/conf (tree_header_dirs)."""
+    if root is None:
+        return [], []
+    root = root.resolve()
+    rel = path.resolve().relative_to(root).parent.as_posix()
+    if rel == "sys" or rel.startswith("sys/"):
+        return [], []
+    while rel not in ("", "."):
+        if (root / rel / "Makefile").is_file():
+            return _makefile_flags(str(root), rel)
+        rel = posixpath.dirname(rel)
+    return [], []
+
+
+@lru_cache(maxsize=64)
+def _makefile_flags(root: str, rel: str) -> tuple[list[Path], list[str]]:
+    from refactor.buildtest.config import Config, evaluate
+    from refactor.tree import Tree
+
+    try:
+        bd = evaluate(Tree.from_dir(root), rel, Config())
+    except Exception:  # a Makefile the small evaluator cannot read adds nothing
+        bd = None
+    if bd is None:
+        return [], []
+    # -I$S and -I$SRCTOP/include are what the staged headers stand for: reading
+    # them as tree dirs would name every system header as a tree file.
+    dirs = [Path(root, d) for d in bd.include_dirs
+            if d not in ("", "sys", "include") and Path(root, d).is_dir()]
+    defines = [f[2:] for f in bd.cflags if f.startswith("-D") and len(f) > 2]
+    return dirs, defines
+
+
+def default_config(path: Path) -> tuple[Path | None, list[Path], list[str], list[str]]:
+    """(tree root, include dirs, system dirs, defines) of the default
+    configuration: how the tree's own build would preprocess `path`."""
     path = Path(path)
     root, dirs = default_include_dirs(path)
     system, defines = tree_header_dirs(root, path)
+    mk_dirs, mk_defines = makefile_flags(root, path)
+    dirs = [*dirs, *(d for d in mk_dirs if d not in dirs)]
+    return root, dirs, system, [*defines, *(d for d in mk_defines if d not in defines)]
+
+
+def semantic_default(path: Path):
+    """The semantic parse of `path` in the default configuration."""
+    path = Path(path)
+    root, dirs, system, defines = default_config(path)
     return parse_configs(path.resolve(), [defines], [d.resolve() for d in dirs], root,
                          system_dirs=system)[0]
 
@@ -133,7 +181,7 @@ def semantic_default(path: Path):
 def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) -> dict:
     path = Path(path)
     data = path.read_bytes()
-    root, dirs = default_include_dirs(path)
+    root, dirs, system, base = default_config(path)
     dirs = [*map(Path, include_dirs), *dirs]
     result: dict = {"file": str(path), "lossless_errors": [], "items": [], "configs": [],
                     "uses": {}}
@@ -151,7 +199,6 @@ def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) 
     else:
         configs = [[]] + [[name] for name in option_macros(data.decode("latin-1"))]
         configs = configs[:MAX_CONFIGS]
-    system, base = tree_header_dirs(root, path)
     units = parse_configs(path.resolve(), [[*base, *c] for c in configs],
                           [d.resolve() for d in dirs], root, system_dirs=system)
     for cfg, unit in zip(configs, units, strict=True):

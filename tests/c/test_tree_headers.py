@@ -173,3 +173,25 @@ def test_a_kernel_file_gets_the_flags_of_its_compile_with_line(tmp_path):
     assert dirs[-1].endswith("sys/dev/hal/inc") and defines == ["_KERNEL", "HAL_SMP"]
     (root / "sys" / "kern").mkdir()
     assert tree_header_dirs(root, root / "sys" / "kern" / "plain.c")[1] == ["_KERNEL"]
+
+
+def test_a_userland_file_gets_the_flags_of_the_makefile_that_builds_it(tmp_path):
+    # The nearest Makefile at or above the file's dir (a library whose sources
+    # sit in subdirs) gives -I dirs and -D macros; -I$SRCTOP/sys is what the
+    # staged headers stand for, and is not read as a tree dir.
+    root = _tree(tmp_path)
+    lib = root / "lib" / "libw"
+    (lib / "part").mkdir(parents=True)
+    (root / "contrib" / "w").mkdir(parents=True)
+    (root / "contrib" / "w" / "wpriv.h").write_text("#define\tW_MAX(t)\t(sizeof(t) * 2)\n")
+    (lib / "Makefile").write_text("LIB=\tw\nSRCS=\tpart.c\n.PATH: ${.CURDIR}/part\n"
+                                  "CFLAGS+=\t-I${SRCTOP}/contrib/w -I${SRCTOP}/sys -DW_THREADS\n")
+    src = lib / "part" / "part.c"
+    src.write_text('#include "wpriv.h"\n#ifndef W_THREADS\n#error no W_THREADS\n#endif\n'
+                   "char buf[W_MAX(long)];\n")
+    unit = semantic_default(src)
+    assert unit.ok, unit.error
+    from refactor.c.inspect import default_config
+    _root, dirs, _system, defines = default_config(src)
+    assert root / "contrib" / "w" in dirs and root / "sys" not in dirs
+    assert defines == ["W_THREADS"]
