@@ -199,13 +199,18 @@ def used_type_names(data: bytes, path: str = "") -> set[str]:
         except Exception:
             names = set()
     text = _strip_comments(data.decode("latin-1"))
+    # A name that starts a line before `(` is a function being defined
+    # (style(9)), whatever its suffix: `cam_sbintime_t(uintptr_t d)`.
+    defined_functions = set(_FUNCTION_LINE_RE.findall(text))
     # Well-known system types, and FreeBSD's `*_t` convention, by name.
     for tok in set(_IDENT_RE.findall(text)):
-        if tok in stubs.KNOWN_TYPES or (tok.endswith("_t") and not tok.isupper()):
+        if tok in stubs.KNOWN_TYPES or (tok.endswith("_t") and not tok.isupper()
+                                        and tok not in defined_functions):
             names.add(tok)
     return names - C_KEYWORDS - knr_parameters(text)
 
 
+_FUNCTION_LINE_RE = re.compile(r"^([A-Za-z_]\w*)[ \t]*\(", re.M)
 # A K&R definition: `name(a, b)`, then a line of declarations ending in `;`
 # each, then `{`.  Tree-sitter reads the list `(a, b)` as one of types.
 _KNR_RE = re.compile(

@@ -87,3 +87,11 @@ def test_an_enumerator_read_as_a_type_is_dropped_on_retry(tmp_path):
                  **{"ann.h": "#define\t__in_count(n)\n"})
     assert unit.ok, unit.error
     assert "NSLOTS" not in unit.discovered_types
+
+
+def test_a_function_named_like_a_type_is_no_type(tmp_path):
+    # The `_t` suffix makes a name look like a type; a definition says otherwise.
+    unit = parse(tmp_path, "typedef long stamp_t;\n\nstatic inline stamp_t\n"
+                 "to_stamp_t(unsigned long d)\n{\n\treturn ((stamp_t)d);\n}\n")
+    assert unit.ok, unit.error
+    assert "to_stamp_t" not in unit.discovered_types
