@@ -523,6 +523,24 @@ def _untyped_token() -> str | None:
     return None
 
 
+def _typed_call_before(names: set[str]) -> str | None:
+    """A name of `names` (types made up by discovery) that the last tokens
+    before the error use as `name (` (not `name (*`, a declarator): a
+    function, not a type."""
+    try:
+        toks = _parser()._tokens
+        buf, i = toks._buffer, toks._index
+    except AttributeError:
+        return None
+    window = buf[max(0, i - 16):i + 1]
+    for tok, nxt, after in reversed(list(zip(window, window[1:], window[2:]))):
+        if tok is not None and nxt is not None and tok.type == "TYPEID" \
+                and nxt.type == "LPAREN" and tok.value in names \
+                and (after is None or after.type not in ("TIMES", "XOR")):
+            return tok.value
+    return None
+
+
 _QUALIFIER_TOKENS = frozenset({"CONST", "VOLATILE", "RESTRICT", "__CONST", "__RESTRICT"})
 # pycparser's complaint when a name made a type is declared as a variable.
 _NOT_A_TYPE = re.compile(r"Non-typedef '(\w+)' previously declared as typedef")
@@ -650,6 +668,13 @@ def _parse_text(prep: _Prepared, text: str, display_main: str):
             if wrong and wrong.group(1) in discovered and ("-" + wrong.group(1)) not in tried:
                 tried.add("-" + wrong.group(1))
                 del discovered[wrong.group(1)]
+                continue
+            # ... or one a header defines as a function: `name(args) {`.
+            called = _typed_call_before({n for n, home in discovered.items()
+                                         if home == DISCOVERED})
+            if called and ("-" + called) not in tried:
+                tried.add("-" + called)
+                del discovered[called]
                 continue
             name = _retry_name(e, pre_lines)
             if name is None or name in tried or name in prep.tree_typedefs:

@@ -95,3 +95,18 @@ def test_a_function_named_like_a_type_is_no_type(tmp_path):
                  "to_stamp_t(unsigned long d)\n{\n\treturn ((stamp_t)d);\n}\n")
     assert unit.ok, unit.error
     assert "to_stamp_t" not in unit.discovered_types
+
+
+def test_a_header_function_named_like_a_type_is_dropped_on_retry(tmp_path):
+    # The definition is in a system header (not scanned for names): only the
+    # parse shows `to_stamp_t(...) {` is a function.
+    inc = tmp_path / "usr_include"
+    (inc / "dev").mkdir(parents=True)
+    (inc / "dev" / "stamp.h").write_text(
+        "typedef long stamp_t;\nstatic inline stamp_t\nto_stamp_t(unsigned long d)\n{\n"
+        "\treturn ((stamp_t)d);\n}\n")
+    (tmp_path / "f.c").write_text("#include <dev/stamp.h>\n\nlong\nnow(void)\n{\n"
+                                  "\treturn (to_stamp_t(3));\n}\n")
+    unit = parse_configs(tmp_path / "f.c", [{}], [tmp_path], tmp_path, system_dirs=[inc])[0]
+    assert unit.ok, unit.error
+    assert "to_stamp_t" not in unit.discovered_types
