@@ -532,8 +532,8 @@ def _typed_call_before(names: set[str]) -> str | None:
         buf, i = toks._buffer, toks._index
     except AttributeError:
         return None
-    window = buf[max(0, i - 16):i + 1]
-    for tok, nxt, after in reversed(list(zip(window, window[1:], window[2:]))):
+    window = [*buf[max(0, i - 16):i + 1], None]
+    for tok, nxt, after in reversed(list(zip(window, window[1:], window[2:], strict=False))):
         if tok is not None and nxt is not None and tok.type == "TYPEID" \
                 and nxt.type == "LPAREN" and tok.value in names \
                 and (after is None or after.type not in ("TIMES", "XOR")):
