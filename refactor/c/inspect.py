@@ -34,11 +34,14 @@ def option_macros(text: str) -> list[str]:
 
 
 def default_include_dirs(path: Path) -> tuple[Path | None, list[Path]]:
-    """The tree root above `path` (a dir with usr.sbin/ or lib/libvmmapi) and its dirs."""
+    """The tree root above `path` (a dir with usr.sbin/ or lib/libvmmapi) and its dirs.
+
+    In a tree, the file's own dir is no -I dir (cpp looks there for "x.h"
+    anyway): a local sdp.h that includes <sdp.h> must reach the system one."""
     path = path.resolve()
     for parent in path.parents:
         if (parent / "usr.sbin").is_dir() or (parent / "lib" / "libvmmapi").is_dir():
-            dirs = [path.parent]
+            dirs = [] if (parent / "include").is_dir() else [path.parent]
             if (parent / "lib" / "libvmmapi").is_dir():
                 dirs.append(parent / "lib" / "libvmmapi")
             return parent, dirs

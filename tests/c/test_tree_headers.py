@@ -195,3 +195,16 @@ def test_a_userland_file_gets_the_flags_of_the_makefile_that_builds_it(tmp_path)
     _root, dirs, _system, defines = default_config(src)
     assert root / "contrib" / "w" in dirs and root / "sys" not in dirs
     assert defines == ["W_THREADS"]
+
+
+def test_a_local_header_that_includes_the_system_one_of_its_name(tmp_path):
+    # prog/sdp.h includes <sdp.h>: that is the installed one, not itself again.
+    root = _tree(tmp_path)
+    (root / "include" / "sdp.h").write_text("typedef struct sdp_rec { int n; } sdp_rec_t;\n")
+    (root / "usr.sbin" / "prog" / "sdp.h").write_text(
+        "#include <sdp.h>\nint local_match(sdp_rec_t *);\n")
+    src = root / "usr.sbin" / "prog" / "peer.c"
+    src.write_text('#include <sdp.h>\n#include "sdp.h"\n\nsdp_rec_t rec;\n')
+    unit = semantic_default(src)
+    assert unit.ok, unit.error
+    assert "usr.sbin/prog/sdp.h" in unit.tree_files
