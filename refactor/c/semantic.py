@@ -385,7 +385,9 @@ def _system_includes(path: str) -> tuple[list[tuple[str, str]], set[str]]:
 
 
 _INTERFACES: dict[str, dict[str, str]] = {}
-_KOBJ_RE = re.compile(r"^\s*(INTERFACE|(?:STATIC)?METHOD)\s+(?:.*\s)?\**(\w+)\s*[;{]", re.M)
+# One line each: `\s` would let `INTERFACE regnode;` run on into `HEADER {`.
+_KOBJ_RE = re.compile(
+    r"^[ \t]*(INTERFACE|(?:STATIC)?METHOD)[ \t]+(?:[^\n]*[ \t])?\**(\w+)[ \t]*[;{]", re.M)
 
 
 def _interface_files(d: str) -> dict[str, str]:
@@ -513,6 +515,7 @@ def _untyped_token() -> str | None:
         pairs = [(toks.peek(1), toks.peek(2))]
         if 0 < i <= len(toks._buffer):
             pairs.append((toks._buffer[i - 1], toks.peek(1)))
+        window = [*toks._buffer[max(0, i - 6):i], toks.peek(1), toks.peek(2)]
     except (AttributeError, IndexError):
         return None
     for tok, nxt in pairs:
@@ -520,6 +523,11 @@ def _untyped_token() -> str | None:
             continue
         if nxt.type in ("ID", "TYPEID", "TIMES", "LPAREN") or nxt.type in _QUALIFIER_TOKENS:
             return tok.value
+    # A cast to a pointer to it, just before: `(name *)`.
+    for a, b, c, d in zip(window, window[1:], window[2:], window[3:], strict=False):
+        if None not in (a, b, c, d) and (a.type, b.type, c.type, d.type) == (
+                "LPAREN", "ID", "TIMES", "RPAREN"):
+            return b.value
     return None
 
 

@@ -110,3 +110,16 @@ def test_a_header_function_named_like_a_type_is_dropped_on_retry(tmp_path):
     unit = parse_configs(tmp_path / "f.c", [{}], [tmp_path], tmp_path, system_dirs=[inc])[0]
     assert unit.ok, unit.error
     assert "to_stamp_t" not in unit.discovered_types
+
+
+def test_an_unknown_type_in_a_pointer_cast_is_discovered(tmp_path):
+    # `(gadget_fn_t *)0` made by `##` in a system header's macro: no text
+    # names it, and pycparser 3 says only "Invalid expression".
+    inc = tmp_path / "usr_include"
+    inc.mkdir()
+    (inc / "tbl.h").write_text("#define\tENTRY(n, f)\t(1 ? (f) : (n##_fn_t *)0)\n")
+    (tmp_path / "f.c").write_text("#include <tbl.h>\nint spin(void);\n"
+                                  "void *slot = ENTRY(gadget, spin);\n")
+    unit = parse_configs(tmp_path / "f.c", [{}], [tmp_path], tmp_path, system_dirs=[inc])[0]
+    assert unit.ok, unit.error
+    assert "gadget_fn_t" in unit.discovered_types

@@ -208,3 +208,21 @@ def test_a_local_header_that_includes_the_system_one_of_its_name(tmp_path):
     unit = semantic_default(src)
     assert unit.ok, unit.error
     assert "usr.sbin/prog/sdp.h" in unit.tree_files
+
+
+def test_kobj_method_types_of_an_interface_with_a_header_block(tmp_path):
+    # `INTERFACE x;` then `HEADER { ... }`: the interface is x, not HEADER; the
+    # method type only comes from a macro's `##`, never in the file's text.
+    root = _tree(tmp_path)
+    (root / "sys" / "dev" / "knob").mkdir(parents=True)
+    (root / "sys" / "dev" / "knob" / "knob_if.m").write_text(
+        "INTERFACE knob;\nHEADER {\n\tstruct knob;\n}\n\nCODE {\n\tstatic int\n"
+        "\tknob_null(void)\n\t{\n\t\treturn (0);\n\t}\n}\n\n"
+        "METHOD int turn {\n\tstruct knob *k;\n};\n")
+    k = root / "sys" / "dev" / "knob" / "knob.c"
+    k.write_text('#include "knob_if.h"\n'
+                 "#define\tKNOBMETHOD(n, f)\t{ (void *)(1 ? f : (n##_t *)0) }\n"
+                 "int my_turn(void);\n"
+                 "static void *table[][1] = { KNOBMETHOD(knob_turn, my_turn) };\n")
+    unit = semantic_default(k)
+    assert unit.ok, unit.error
