@@ -457,6 +457,25 @@ def _parser_class() -> type:
             self._reset(mark)
             return super()._parse_external_declaration()
 
+        def _parse_postfix_expression(self):
+            # pycparser 3 ends a compound literal at its `}`: GNU C and C99
+            # allow `(struct m[]) { ... }[0]` and `(struct s){ ... }.field`.
+            expr = super()._parse_postfix_expression()
+            if not isinstance(expr, c_ast.CompoundLiteral) or self._peek_type() not in (
+                    "LBRACKET", "PERIOD", "ARROW", "PLUSPLUS", "MINUSMINUS"):
+                return expr
+            # The postfix loop again, with the literal as its primary expression
+            # (once: the subscript's own expressions parse as usual).
+            def literal():
+                del self._parse_primary_expression
+                return expr
+
+            self._parse_primary_expression = literal
+            try:
+                return super()._parse_postfix_expression()
+            finally:
+                self.__dict__.pop("_parse_primary_expression", None)
+
     _PARSER_CLASS.append(Parser)
     return Parser
 
@@ -571,6 +590,41 @@ def _located(err: ParseError) -> str:
         return msg
 
 
+_ASM_START = re.compile(r"\b(?:__asm__|__asm)\b(?:\s|\bvolatile\b|\binline\b|\bgoto\b)*\(")
+_ASM_TOKENS = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|[()]')
+
+
+def _drop_asm_statements(text: str) -> str:
+    """`__asm volatile (... [rt] "=d" (reg) ...)` -> blanks, newlines kept.
+
+    The prelude's `__asm(...)` takes only the form whose `(` follows at once;
+    with a qualifier between, the statement reaches pycparserext, which does
+    not read named operands (`[rt]`).  What the asm does is no C anyway.
+    """
+    if "__asm" not in text:
+        return text
+    out, last = [], 0
+    for m in _ASM_START.finditer(text):
+        if m.start() < last:
+            continue
+        depth, end = 1, None
+        for t in _ASM_TOKENS.finditer(text, m.end()):
+            if t.group() == "(":
+                depth += 1
+            elif t.group() == ")":
+                depth -= 1
+                if depth == 0:
+                    end = t.end()
+                    break
+        if end is None:
+            break
+        out.append(text[last:m.start()])
+        out.append(re.sub(r"[^\n]", " ", text[m.start():end]))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
 _IDENT_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(?:ident|sccs)\b.*$", re.M)
 _MARKER = re.compile(r'^(# \d+ )"([^"]*)"', re.M)
 
@@ -647,7 +701,7 @@ def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
         "__builtin_offsetof", "offsetof"))
     # cpp passes `#ident "..."` (an SCCS id of old files) through; pycparser
     # knows no such directive.  Blanked, so lines stay.
-    text = _IDENT_DIRECTIVE.sub("", text)
+    text = _drop_asm_statements(_IDENT_DIRECTIVE.sub("", text))
     # The same text (a define that changes nothing) gets the same, shared AST.
     text_key = prep.key + hashlib.sha1(text.encode("latin-1", "replace")).hexdigest()
     if text_key in _AST_CACHE:

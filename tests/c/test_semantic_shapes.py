@@ -123,3 +123,24 @@ def test_an_unknown_type_in_a_pointer_cast_is_discovered(tmp_path):
     unit = parse_configs(tmp_path / "f.c", [{}], [tmp_path], tmp_path, system_dirs=[inc])[0]
     assert unit.ok, unit.error
     assert "gadget_fn_t" in unit.discovered_types
+
+
+def test_a_compound_literal_subscripted_and_its_member_taken(tmp_path):
+    unit = parse(tmp_path, "struct match { int vendor; int rev; };\n"
+                 "struct hw { const struct match *reqs; };\n\n"
+                 "static const struct hw table = {\n"
+                 "\t.reqs = &(const struct match[]) { { .vendor = 1, .rev = 2 } }[0],\n};\n\n"
+                 "int\nrev(void)\n{\n\treturn ((struct match){ 3, 4 }.rev + table.reqs->rev);\n}\n")
+    assert unit.ok, unit.error
+    assert "rev" in funcs(unit)
+
+
+def test_asm_with_a_qualifier_and_named_operands(tmp_path):
+    # `__asm volatile` is no call of the prelude's `__asm(...)`: the statement
+    # reaches the parser, which reads no `[name]` operands.
+    unit = parse(tmp_path, "static inline unsigned long\nread_reg(void)\n{\n"
+                 "\tunsigned long v;\n\n"
+                 '\t__asm volatile ("mov %[out], 1 /* ) */" : [out] "=r" (v) : : "memory");\n'
+                 '\t__asm__ __volatile__ ("nop");\n\treturn (v);\n}\n')
+    assert unit.ok, unit.error
+    assert funcs(unit)["read_reg"].coord.line == 2
