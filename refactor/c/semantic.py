@@ -457,6 +457,19 @@ def _parser_class() -> type:
             self._reset(mark)
             return super()._parse_external_declaration()
 
+        def _parse_conditional_expression(self):
+            # pycparser's own, plus GNU `a ?: b` (a when it is nonzero, else b).
+            expr = self._parse_binary_expression()
+            if not self._accept("CONDOP"):
+                return expr
+            if self._accept("COLON"):
+                iftrue = expr
+            else:
+                iftrue = self._parse_expression()
+                self._expect("COLON")
+            iffalse = self._parse_conditional_expression()
+            return c_ast.TernaryOp(expr, iftrue, iffalse, expr.coord)
+
         def _parse_postfix_expression(self):
             # pycparser 3 ends a compound literal at its `}`: GNU C and C99
             # allow `(struct m[]) { ... }[0]` and `(struct s){ ... }.field`.
@@ -542,10 +555,15 @@ def _untyped_token() -> str | None:
             continue
         if nxt.type in ("ID", "TYPEID", "TIMES", "LPAREN") or nxt.type in _QUALIFIER_TOKENS:
             return tok.value
-    # A cast to a pointer to it, just before: `(name *)`.
+    # A cast to a pointer to it, just before: `(name *)`; an unnamed parameter
+    # of a prototype: `(SHA_CTX *, size_t)`.
     for a, b, c, d in zip(window, window[1:], window[2:], window[3:], strict=False):
         if None not in (a, b, c, d) and (a.type, b.type, c.type, d.type) == (
                 "LPAREN", "ID", "TIMES", "RPAREN"):
+            return b.value
+    for a, b, c in reversed(list(zip(window, window[1:], window[2:], strict=False))):
+        if None not in (a, b, c) and b.type == "ID" and a.type in ("COMMA", "LPAREN") \
+                and c.type in ("COMMA", "RPAREN"):
             return b.value
     return None
 

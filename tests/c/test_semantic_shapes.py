@@ -144,3 +144,23 @@ def test_asm_with_a_qualifier_and_named_operands(tmp_path):
                  '\t__asm__ __volatile__ ("nop");\n\treturn (v);\n}\n')
     assert unit.ok, unit.error
     assert funcs(unit)["read_reg"].coord.line == 2
+
+
+def test_the_gnu_conditional_with_the_middle_left_out(tmp_path):
+    unit = parse(tmp_path, "int mult(int);\n\nint\nclock_of(int m, int c)\n{\n"
+                 "\tc /= mult(m) ?: 1;\n\treturn (m ? c : c ?: 2);\n}\n")
+    assert unit.ok, unit.error
+    op = funcs(unit)["clock_of"].body.block_items[0].rvalue
+    assert isinstance(op, c_ast.TernaryOp) and op.iftrue is op.cond
+
+
+def test_an_unknown_type_of_an_unnamed_parameter_is_discovered(tmp_path):
+    # A system header that uses `span_t` before any header declares it.
+    inc = tmp_path / "usr_include"
+    inc.mkdir()
+    (inc / "hash.h").write_text("typedef struct ctx { int n; } CTX;\n"
+                                "void hash_update(CTX *, const void *, span_t);\n")
+    (tmp_path / "f.c").write_text("#include <hash.h>\nint n;\n")
+    unit = parse_configs(tmp_path / "f.c", [{}], [tmp_path], tmp_path, system_dirs=[inc])[0]
+    assert unit.ok, unit.error
+    assert "span_t" in unit.discovered_types
