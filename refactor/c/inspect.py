@@ -11,6 +11,7 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from refactor.c.semantic import parse_configs
 from refactor.c.symbols import merged_symbols
@@ -54,32 +55,62 @@ SYSROOT_CACHE = Path(tempfile.gettempdir()) / "refactor-cfront-headers"
 _STAGED: dict[str, str] = {}
 
 
-def _staged(root: str) -> str:
+# Dirs named for an architecture (MACHINE_CPUARCH): a file under one is only
+# built for it (sys/arm/..., lib/libc/aarch64/..., lib/msun/riscv/...).
+_ARCH_DIRS = {"amd64": "amd64", "x86": "amd64", "i386": "i386", "arm": "arm",
+              "arm64": "arm64", "aarch64": "arm64", "mips": "mips", "powerpc": "powerpc",
+              "riscv": "riscv", "sparc64": "sparc64"}
+
+
+def arch_of(root: Path | None, path: Path) -> str:
+    """The architecture the build compiles `path` for: the one its path names
+    (when the tree has that sys/<arch>/include), else the default, amd64."""
+    if root is None:
+        return ARCH
+    try:
+        parts = path.resolve().relative_to(root.resolve()).parts[:-1]
+    except ValueError:
+        return ARCH
+    for part in parts:
+        arch = _ARCH_DIRS.get(part)
+        if arch is not None:
+            return arch if (root / "sys" / arch / "include").is_dir() else ARCH
+    return ARCH
+
+
+def _staged(root: str, arch: str = ARCH) -> str:
     """The tree's headers staged as buildworld installs them (refactor.sysroot);
     staged again if the folder went away."""
     from refactor.sysroot import stage_headers
     from refactor.tree import Tree
 
-    got = _STAGED.get(root)
+    got = _STAGED.get(root + "\0" + arch)
     if got is None or not (Path(got) / ".complete").exists():
-        got = _STAGED[root] = str(stage_headers(Tree.from_dir(root), ARCH, (), SYSROOT_CACHE))
+        got = _STAGED[root + "\0" + arch] = str(
+            stage_headers(Tree.from_dir(root), arch, (), SYSROOT_CACHE))
     return got
 
 
-def _kernel_links(root: str) -> str:
-    """A dir whose machine/ and x86/ point into the tree, as config(8)'s objdir has."""
+def _kernel_links(root: str, arch: str = ARCH) -> str:
+    """A dir whose machine/ (and x86/ on x86) point into the tree, as config(8)'s
+    objdir has."""
     import hashlib
 
-    d = SYSROOT_CACHE / ("kernel-" + hashlib.sha1(root.encode()).hexdigest()[:12])
+    key = root if arch == ARCH else root + "\0" + arch
+    d = SYSROOT_CACHE / ("kernel-" + hashlib.sha1(key.encode()).hexdigest()[:12])
     d.mkdir(parents=True, exist_ok=True)
-    for name, target in (("machine", f"sys/{ARCH}/include"), ("x86", "sys/x86/include")):
+    links = [("machine", f"sys/{arch}/include")]
+    if arch in ("amd64", "i386"):
+        links.append(("x86", "sys/x86/include"))
+    for name, target in links:
         link = d / name
         if not link.is_symlink() and (Path(root) / target).is_dir():
             link.symlink_to(Path(root) / target)
     return str(d)
 
 
-def tree_header_dirs(root: Path | None, path: Path) -> tuple[list[str], list[str]]:
+def tree_header_dirs(root: Path | None, path: Path,
+                     arch: str | None = None) -> tuple[list[str], list[str]]:
     """(system include dirs, defines) with which the tree's own build compiles `path`.
 
     A kernel file (under sys/) sees the dirs of INCLUDES in
@@ -90,18 +121,19 @@ def tree_header_dirs(root: Path | None, path: Path) -> tuple[list[str], list[str
     """
     if root is None or not (root / "include").is_dir() or not (root / "sys" / "sys").is_dir():
         return [], []
+    arch = arch or arch_of(root, path)
     rel = path.resolve().relative_to(root.resolve()).as_posix()
     if rel.startswith("sys/"):
         from refactor.c.kernconf import compile_flags
 
-        usual = [*_kernel_includes(str(root)), _kernel_links(str(root))]
+        usual = [*_kernel_includes(str(root)), _kernel_links(str(root), arch)]
         extra = compile_flags(root.resolve(), rel)
         if extra is None:
             return usual, ["_KERNEL"]
         dirs = [*extra.before, *[d for d in usual if d not in extra.before]]
         dirs += [d for d in extra.after if d not in dirs]
         return dirs, ["_KERNEL", *[d for d in extra.defines if d != "_KERNEL"]]
-    return [_staged(str(root))], []
+    return [_staged(str(root), arch)], []
 
 
 _KERNEL_I = re.compile(r"-I\$S(/[^\s]*)?")
@@ -162,29 +194,39 @@ def _makefile_flags(root: str, rel: str) -> tuple[list[Path], list[str]]:
     return dirs, defines
 
 
-def default_config(path: Path) -> tuple[Path | None, list[Path], list[str], list[str]]:
-    """(tree root, include dirs, system dirs, defines) of the default
-    configuration: how the tree's own build would preprocess `path`."""
+class DefaultConfig(NamedTuple):
+    """How the tree's own build would preprocess a file."""
+
+    root: Path | None
+    dirs: list[Path]       # -I tree dirs
+    system: list[str]      # system include dirs on disk
+    defines: list[str]
+    arch: str
+
+
+def default_config(path: Path) -> DefaultConfig:
     path = Path(path)
     root, dirs = default_include_dirs(path)
-    system, defines = tree_header_dirs(root, path)
+    arch = arch_of(root, path)
+    system, defines = tree_header_dirs(root, path, arch)
     mk_dirs, mk_defines = makefile_flags(root, path)
     dirs = [*dirs, *(d for d in mk_dirs if d not in dirs)]
-    return root, dirs, system, [*defines, *(d for d in mk_defines if d not in defines)]
+    return DefaultConfig(root, dirs, system,
+                         [*defines, *(d for d in mk_defines if d not in defines)], arch)
 
 
 def semantic_default(path: Path):
     """The semantic parse of `path` in the default configuration."""
     path = Path(path)
-    root, dirs, system, defines = default_config(path)
-    return parse_configs(path.resolve(), [defines], [d.resolve() for d in dirs], root,
-                         system_dirs=system)[0]
+    cfg = default_config(path)
+    return parse_configs(path.resolve(), [cfg.defines], [d.resolve() for d in cfg.dirs],
+                         cfg.root, system_dirs=cfg.system, arch=cfg.arch)[0]
 
 
 def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) -> dict:
     path = Path(path)
     data = path.read_bytes()
-    root, dirs, system, base = default_config(path)
+    root, dirs, system, base, arch = default_config(path)
     dirs = [*map(Path, include_dirs), *dirs]
     result: dict = {"file": str(path), "lossless_errors": [], "items": [], "configs": [],
                     "uses": {}}
@@ -203,7 +245,7 @@ def inspect_file(path: Path, defines: list[str] | None = None, include_dirs=()) 
         configs = [[]] + [[name] for name in option_macros(data.decode("latin-1"))]
         configs = configs[:MAX_CONFIGS]
     units = parse_configs(path.resolve(), [[*base, *c] for c in configs],
-                          [d.resolve() for d in dirs], root, system_dirs=system)
+                          [d.resolve() for d in dirs], root, system_dirs=system, arch=arch)
     for cfg, unit in zip(configs, units, strict=True):
         result["configs"].append({"defines": cfg, "ok": unit.ok, "error": unit.error,
                                   "message": plain_error(unit) if not unit.ok else None})

@@ -48,13 +48,33 @@ from refactor.c.words import IDENT_RE as _IDENT_RE
 Reader = Callable[[str], "bytes | None"]
 
 CPP = "/usr/bin/cpp"
-# FreeBSD on amd64, as the compiler there would predefine it.
-CPP_FLAGS = [
+# FreeBSD's compiler, as it predefines itself on any architecture ...
+_CPP_COMMON = [
     "-nostdinc", "-undef", "-x", "c", "-std=gnu99",
-    "-D__FreeBSD__=14", "-D__amd64__=1", "-D__x86_64__=1", "-D__LP64__=1",
-    "-D__GNUC__=4", "-D__GNUC_MINOR__=2", "-D__CHAR_BIT__=8", "-D__SIZEOF_POINTER__=8",
-    "-D__SIZEOF_LONG__=8", "-D__ELF__=1", "-D_KERNEL_NOT=1", "-U__linux__", "-U__linux",
+    "-D__FreeBSD__=14", "-D__GNUC__=4", "-D__GNUC_MINOR__=2", "-D__CHAR_BIT__=8",
+    "-D__ELF__=1", "-D_KERNEL_NOT=1", "-U__linux__", "-U__linux",
 ]
+_LP64 = ["-D__LP64__=1", "-D__SIZEOF_POINTER__=8", "-D__SIZEOF_LONG__=8"]
+_ILP32 = ["-D__ILP32__=1", "-D__SIZEOF_POINTER__=4", "-D__SIZEOF_LONG__=4"]
+# ... and what it predefines per architecture (MACHINE_CPUARCH), for the
+# macros FreeBSD's headers test: a file under sys/arm/ is built for arm only.
+ARCH_MACROS: dict[str, list[str]] = {
+    "amd64": ["-D__amd64__=1", "-D__amd64=1", "-D__x86_64__=1", "-D__x86_64=1", *_LP64],
+    "i386": ["-D__i386__=1", "-D__i386=1", *_ILP32],
+    # armv6 (arm1176jzf-s), FreeBSD's default MACHINE_ARCH for arm.
+    "arm": ["-D__arm__=1", "-D__ARM_ARCH=6", "-D__ARM_ARCH_6ZK__=1", "-D__ARM_ARCH_6KZ__=1",
+            "-D__ARM_EABI__=1", "-D__ARMEL__=1", *_ILP32],
+    "arm64": ["-D__aarch64__=1", *_LP64],
+    "mips": ["-D__mips__=1", "-D__mips=32", "-D__MIPSEB__=1", "-D__MIPSEB=1",
+             "-D_MIPS_SZINT=32", "-D_MIPS_SZLONG=32", "-D_MIPS_SZPTR=32",
+             "-D__mips_o32=1", *_ILP32],
+    "powerpc": ["-D__powerpc__=1", "-D__ppc__=1", "-D__BIG_ENDIAN__=1", *_ILP32],
+    "riscv": ["-D__riscv=1", "-D__riscv_xlen=64", "-D__riscv_float_abi_double=1",
+              "-D__riscv_flen=64", *_LP64],
+    "sparc64": ["-D__sparc64__=1", "-D__sparc_v9__=1", *_LP64],
+}
+DEFAULT_ARCH = "amd64"
+CPP_FLAGS = [*_CPP_COMMON, *ARCH_MACROS[DEFAULT_ARCH]]
 DISCOVERED = "<discovered>"
 PRELUDE_NAME = "<prelude>"
 MAX_RETRIES = 8
@@ -231,8 +251,10 @@ class _Prepared:
     """A main file, the tree headers it reaches and the stubs for the rest."""
 
     def __init__(self, path: str, data: bytes, reader: Reader, include_dirs: list[str],
-                 display: Callable[[str], str], system_dirs: list[str] | None = None):
+                 display: Callable[[str], str], system_dirs: list[str] | None = None,
+                 arch: str = DEFAULT_ARCH):
         self.path = path
+        self.arch = arch
         self.display = display
         self.include_dirs = include_dirs
         self.system_dirs = system_dirs or []     # on disk, read by cpp itself
@@ -280,7 +302,7 @@ class _Prepared:
             self.types[name] = f"<{home}>" if home else DISCOVERED
         self.key = hashlib.sha1(repr((
             sorted((display(p), hashlib.sha1(d).hexdigest()) for p, d in self.files.items()),
-            include_dirs, self.system_dirs,
+            include_dirs, self.system_dirs, arch,
         )).encode()).hexdigest()
 
     def _kobj_types(self, header: str) -> list[str]:
@@ -357,7 +379,7 @@ class _Prepared:
             f.writelines(f"#define {name}(...)\n" for name in self.decl_macros)
 
     def cpp_argv(self, root: str, defines: Mapping[str, str]) -> list[str]:
-        argv = [CPP, *CPP_FLAGS]
+        argv = [CPP, *_CPP_COMMON, *ARCH_MACROS.get(self.arch, ARCH_MACROS[DEFAULT_ARCH])]
         for name, value in sorted(defines.items()):
             argv.append(f"-D{name}" if value in (None, "") else f"-D{name}={value}")
         for d in self.include_dirs:
@@ -772,7 +794,8 @@ def _parse_text(prep: _Prepared, text: str, display_main: str):
 def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
                   include_dirs: Iterable[str | Path] = (), tree_root: str | Path | None = None,
                   *, path: str | None = None, reader: Reader | None = None,
-                  system_dirs: Iterable[str | Path] = ()) -> list[SemanticUnit]:
+                  system_dirs: Iterable[str | Path] = (),
+                  arch: str = DEFAULT_ARCH) -> list[SemanticUnit]:
     """Parse one file in each configuration (a dict or a list of NAME[=VALUE]).
 
     `source` is a file on disk, or its bytes (then `path` names it, and
@@ -781,7 +804,8 @@ def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
     `system_dirs` are directories on disk laid out as /usr/include (the tree's
     own headers, see inspect.tree_header_dirs): cpp reads them after the
     include dirs, headers found there are not stubbed, and their coordinates
-    name them `<sys/x.h>`, as system files.
+    name them `<sys/x.h>`, as system files.  `arch` picks the compiler's
+    predefined macros (ARCH_MACROS); the caller gives the matching machine/.
     """
     if isinstance(source, bytes):
         if path is None:
@@ -802,7 +826,7 @@ def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
         return p
 
     dirs = [str(d) for d in include_dirs]
-    prep = _Prepared(main, data, reader, dirs, display, [str(d) for d in system_dirs])
+    prep = _Prepared(main, data, reader, dirs, display, [str(d) for d in system_dirs], arch)
     prep = _PREP_CACHE.get(prep.key) or _remember(_PREP_CACHE, prep.key, prep)
     wanted = [_norm_defines(c) for c in configs]
     todo = [d for d in wanted if (prep.key, tuple(sorted(d.items()))) not in _UNIT_CACHE]

@@ -192,7 +192,7 @@ def test_a_userland_file_gets_the_flags_of_the_makefile_that_builds_it(tmp_path)
     unit = semantic_default(src)
     assert unit.ok, unit.error
     from refactor.c.inspect import default_config
-    _root, dirs, _system, defines = default_config(src)
+    _root, dirs, _system, defines, _arch = default_config(src)
     assert root / "contrib" / "w" in dirs and root / "sys" not in dirs
     assert defines == ["W_THREADS"]
 
@@ -226,3 +226,33 @@ def test_kobj_method_types_of_an_interface_with_a_header_block(tmp_path):
                  "static void *table[][1] = { KNOBMETHOD(knob_turn, my_turn) };\n")
     unit = semantic_default(k)
     assert unit.ok, unit.error
+
+
+def test_a_file_under_an_arch_dir_is_built_for_that_arch(tmp_path):
+    # lib/m/riscv/env.c only builds for riscv: its machine/ and the compiler's
+    # predefined macros are riscv's; a file elsewhere stays amd64.
+    from refactor.c.inspect import arch_of
+
+    root = _tree(tmp_path)
+    (root / "sys" / "riscv" / "include").mkdir(parents=True)
+    (root / "sys" / "riscv" / "include" / "_types.h").write_text("typedef long my_rv_t;\n")
+    (root / "sys" / "amd64" / "include" / "_types.h").write_text("typedef long my_x86_t;\n")
+    (root / "lib" / "m" / "riscv").mkdir(parents=True)
+    env = root / "lib" / "m" / "riscv" / "env.c"
+    env.write_text("#include <machine/_types.h>\n"
+                   "#if !defined(__riscv) || !defined(__riscv_float_abi_double)\n"
+                   "#error not riscv\n#endif\nmy_rv_t e;\n")
+    (root / "sys" / "riscv" / "riscv").mkdir()
+    k = root / "sys" / "riscv" / "riscv" / "k.c"
+    k.write_text("#include <machine/_types.h>\n#ifdef __amd64__\n#error amd64\n#endif\n"
+                 "my_rv_t r;\n")
+    other = root / "usr.sbin" / "prog" / "x.c"
+    other.write_text("#include <machine/_types.h>\n#ifndef __amd64__\n#error not amd64\n"
+                     "#endif\nmy_x86_t x;\n")
+    assert arch_of(root, env) == arch_of(root, k) == "riscv"
+    assert arch_of(root, other) == "amd64"
+    (root / "lib" / "m" / "arm").mkdir()
+    assert arch_of(root, root / "lib" / "m" / "arm" / "a.c") == "amd64"  # no sys/arm/include
+    for src in (env, k, other):
+        unit = semantic_default(src)
+        assert unit.ok, (src, unit.error)
