@@ -274,16 +274,22 @@ def plain_error(unit) -> str:
     if not m:
         return err
     file, line, msg = m.group("file"), int(m.group("line")), m.group("msg")
-    short = file.rsplit("/", 1)[-1]
+    # A system header keeps its <sys/x.h> name: a bare x.h could be anyone's.
+    short = file if file.startswith("<") else file.rsplit("/", 1)[-1]
     data = unit.tree_files.get(file)
-    if data is None:
-        return f"{short}:{line}: {msg}"
-    lines = data.decode("latin-1").splitlines()
-    text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-    if msg.startswith("before:") or msg.startswith("Invalid"):
+    if data is not None:
+        lines = data.decode("latin-1").splitlines()
+        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    else:
+        # Not a tree file (a system header read from disk): the line as cpp
+        # left it is what there is to show.
+        text = _preprocessed_line(unit, file, line)
+    if msg.startswith(("before:", "Invalid", "Missing type")):
         what = "cannot parse"
     else:
         what = msg.replace("error: ", "")
+    if what.startswith("#error") and text.startswith("#"):
+        text = ""  # the directive is the message already
     if len(text) > 80:
         text = text[:77] + "..."
     out = f"{short}:{line}: {what} near {text}" if text else f"{short}:{line}: {what}"
@@ -292,6 +298,23 @@ def plain_error(unit) -> str:
         if home:
             return f"{short}:{line}: {what} {name}(...) (macro from {home}) near {text}"
     return out
+
+
+_LINE_MARKER = re.compile(r'^# (\d+) "([^"]*)"')
+
+
+def _preprocessed_line(unit, file: str, line: int) -> str:
+    """Line `line` of `file` in the unit's preprocessed text ('' if absent)."""
+    cur, n = None, 0
+    for text in (unit.preprocessed or "").splitlines():
+        m = _LINE_MARKER.match(text)
+        if m:
+            cur, n = m.group(2), int(m.group(1))
+            continue
+        if cur == file and n == line:
+            return text.strip()
+        n += 1
+    return ""
 
 
 def _macro_home(unit, name: str) -> str | None:

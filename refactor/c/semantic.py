@@ -541,6 +541,15 @@ def _cpp_error(stderr: str, root: str, prep: _Prepared) -> str:
     tdir = os.path.join(root, "t") + "/"
     for p in prep.files:
         msg = msg.replace(tdir + p.lstrip("/"), prep.display(p))
+    # A system header on disk: named as its #include names it, <machine/x.h>.
+    m = re.match(r"(\S+?):(\d+)", msg)
+    if m:
+        for d in prep.system_dirs:
+            prefix = d.rstrip("/") + "/"
+            if m.group(1).startswith(prefix):
+                name = os.path.normpath(m.group(1)[len(prefix):])
+                msg = f"<{name}>" + msg[len(m.group(1)):]
+                break
     return msg.replace(os.path.join(root, "s") + "/", "<stub>/")
 
 

@@ -256,3 +256,20 @@ def test_a_file_under_an_arch_dir_is_built_for_that_arch(tmp_path):
     for src in (env, k, other):
         unit = semantic_default(src)
         assert unit.ok, (src, unit.error)
+
+
+def test_plain_words_for_a_system_header_and_an_error_directive(tmp_path):
+    from refactor.c.inspect import plain_error
+
+    root = _tree(tmp_path)
+    (root / "include" / "gizmo.h").write_text(
+        "/* gizmo */\nstruct gizmo {\n\tint a\n};\n")
+    (root / "include" / "order.h").write_text("#ifndef ORDER\n#error byte order not set\n#endif\n")
+    src = root / "usr.sbin" / "prog" / "g.c"
+    src.write_text("#include <gizmo.h>\nint g;\n")
+    unit = semantic_default(src)
+    assert not unit.ok
+    assert plain_error(unit) == "<gizmo.h>:4: cannot parse near };"
+    src.write_text("#include <order.h>\nint g;\n")
+    unit = semantic_default(src)
+    assert plain_error(unit) == "<order.h>:2: #error byte order not set"
