@@ -106,7 +106,30 @@ def _kernel_links(root: str, arch: str = ARCH) -> str:
         link = d / name
         if not link.is_symlink() and (Path(root) / target).is_dir():
             link.symlink_to(Path(root) / target)
+    # config(8) writes the option headers of the kernel config into the same
+    # objdir: opt_inet.h says `#define INET 1` when GENERIC has `options INET`.
+    from refactor.c.kernconf import kernel_options
+
+    opts = kernel_options(root, arch)
+    for header, text in (opts.headers.items() if opts else ()):
+        f = d / header
+        body = f"/* {header}: options of GENERIC, made as config(8) would */\n{text}"
+        if not f.is_file() or f.read_text() != body:
+            tmp = d / f".{header}.tmp"
+            tmp.write_text(body)
+            tmp.rename(f)
     return str(d)
+
+
+def _kernel_defines(root: str, arch: str) -> list[str]:
+    """-D_KERNEL and what kern.pre.mk's CFLAGS add: -DHAVE_KERNEL_OPTION_HEADERS
+    and `-include opt_global.h` (its options, as defines)."""
+    from refactor.c.kernconf import kernel_options
+
+    opts = kernel_options(root, arch)
+    if opts is None:
+        return ["_KERNEL"]
+    return ["_KERNEL", "HAVE_KERNEL_OPTION_HEADERS", *opts.global_defines]
 
 
 def tree_header_dirs(root: Path | None, path: Path,
@@ -127,12 +150,13 @@ def tree_header_dirs(root: Path | None, path: Path,
         from refactor.c.kernconf import compile_flags
 
         usual = [*_kernel_includes(str(root)), _kernel_links(str(root), arch)]
+        defines = _kernel_defines(str(root), arch)
         extra = compile_flags(root.resolve(), rel)
         if extra is None:
-            return usual, ["_KERNEL"]
+            return usual, defines
         dirs = [*extra.before, *[d for d in usual if d not in extra.before]]
         dirs += [d for d in extra.after if d not in dirs]
-        return dirs, ["_KERNEL", *[d for d in extra.defines if d != "_KERNEL"]]
+        return dirs, [*defines, *[d for d in extra.defines if d not in defines]]
     return [_staged(str(root), arch)], []
 
 

@@ -129,3 +129,101 @@ def compile_flags(root: str | Path, rel: str) -> CompileFlags | None:
     if not (flags.before or flags.after or flags.defines):
         return None
     return flags
+
+
+# The kernel configuration a build uses when none is named: GENERIC.
+DEFAULT_KERNCONF = "GENERIC"
+_CONF_WORD = re.compile(r"^[ \t]*(options|nooptions|cpu|device|nodevice|include)[ \t]+(.*)$")
+
+
+@dataclass
+class KernelOptions:
+    """What config(8) makes of a kernel configuration for the compiler."""
+
+    global_defines: list[str] = field(default_factory=list)   # opt_global.h, -include'd
+    headers: dict[str, str] = field(default_factory=dict)     # opt_inet.h -> its text
+
+
+def _conf_lines(conf_dir: Path, name: str, depth: int = 0) -> list[tuple[str, str]]:
+    """(keyword, rest) of a kernel config file and the files it includes."""
+    try:
+        text = (conf_dir / name).read_text(encoding="latin-1")
+    except OSError:
+        return []
+    out: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        m = _CONF_WORD.match(line.split("#", 1)[0])
+        if not m:
+            continue
+        kw, rest = m.group(1), m.group(2).strip()
+        if kw == "include":
+            if depth < 5:
+                out += _conf_lines(conf_dir, rest.strip('"'), depth + 1)
+        else:
+            out.append((kw, rest))
+    return out
+
+
+@lru_cache(maxsize=8)
+def _option_homes(root: str, arch: str) -> dict[str, str]:
+    """sys/conf/options and options.<arch>: option -> its opt_*.h header."""
+    homes: dict[str, str] = {}
+    for name in ("options", f"options.{arch}"):
+        try:
+            text = Path(root, "sys", "conf", name).read_text(encoding="latin-1")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            words = line.split("#", 1)[0].split()
+            if not words or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", words[0]):
+                continue
+            header = words[1] if len(words) > 1 and words[1].endswith(".h") else \
+                f"opt_{words[0].lower()}.h"
+            homes.setdefault(words[0], header)
+    return homes
+
+
+@lru_cache(maxsize=8)
+def kernel_options(root: str | Path, arch: str,
+                   kernconf: str = DEFAULT_KERNCONF) -> KernelOptions | None:
+    """The opt_*.h headers config(8) writes for sys/<arch>/conf/<kernconf>, and
+    the options of opt_global.h (the build's `-include opt_global.h`); None
+    when the tree has no such config."""
+    root = str(root)
+    conf_dir = Path(root, "sys", arch, "conf")
+    lines = _conf_lines(conf_dir, kernconf)
+    if not lines:
+        return None
+    homes = _option_homes(root, arch)
+    chosen: dict[str, str] = {}
+    for kw, rest in lines:
+        for word in (w.strip() for w in rest.split(",")):
+            name, _, value = word.partition("=")
+            name = name.strip()
+            if not name:
+                continue
+            if kw in ("options", "cpu"):
+                chosen[name] = value.strip().strip('"') or "1"
+            elif kw == "nooptions":
+                chosen.pop(name, None)
+            elif kw in ("device", "nodevice"):
+                dev = "DEV_" + name.split()[0].upper()
+                if dev in homes:
+                    if kw == "device":
+                        chosen[dev] = "1"
+                    else:
+                        chosen.pop(dev, None)
+    got = KernelOptions()
+    for header in set(homes.values()):
+        if header != "opt_global.h":
+            got.headers[header] = ""
+    for name, value in chosen.items():
+        header = homes.get(name)
+        if header is None:
+            continue
+        define = name if value == "1" else f"{name}={value}"
+        if header == "opt_global.h":
+            got.global_defines.append(define)
+        else:
+            got.headers[header] += f"#define {name} {value}\n"
+    return got

@@ -579,7 +579,7 @@ def _untyped_token() -> str | None:
         if 0 < i <= len(toks._buffer):
             pairs.append((toks._buffer[i - 1], toks.peek(1)))
         window = [*toks._buffer[max(0, i - 6):i], toks.peek(1), toks.peek(2)]
-    except (AttributeError, IndexError):
+    except Exception:  # peeking lexes on, and the lexer can fail further on
         return None
     for tok, nxt in pairs:
         if tok is None or nxt is None or tok.type != "ID":
@@ -606,7 +606,7 @@ def _typed_call_before(names: set[str]) -> str | None:
     try:
         toks = _parser()._tokens
         buf, i = toks._buffer, toks._index
-    except AttributeError:
+    except Exception:
         return None
     window = [*buf[max(0, i - 16):i + 1], None]
     for tok, nxt, after in reversed(list(zip(window, window[1:], window[2:], strict=False))):
@@ -672,6 +672,18 @@ def _drop_asm_statements(text: str) -> str:
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+_STRING_LITERAL = re.compile(r'"(?:\\.|[^"\\\n])*"')
+_BAD_ESCAPE = re.compile(r"\\([^'\"?\\abfnrtv0-7xuUe\n])")
+
+
+def _fix_string_escapes(text: str) -> str:
+    """`"\\%d"` -> `"%d"`: compilers warn about an unknown escape and keep the
+    character; pycparser's lexer refuses the whole file."""
+    if "\\" not in text:
+        return text
+    return _STRING_LITERAL.sub(lambda m: _BAD_ESCAPE.sub(r"\1", m.group()), text)
 
 
 _IDENT_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(?:ident|sccs)\b.*$", re.M)
@@ -750,7 +762,7 @@ def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
         "__builtin_offsetof", "offsetof"))
     # cpp passes `#ident "..."` (an SCCS id of old files) through; pycparser
     # knows no such directive.  Blanked, so lines stay.
-    text = _drop_asm_statements(_IDENT_DIRECTIVE.sub("", text))
+    text = _fix_string_escapes(_drop_asm_statements(_IDENT_DIRECTIVE.sub("", text)))
     # The same text (a define that changes nothing) gets the same, shared AST.
     text_key = prep.key + hashlib.sha1(text.encode("latin-1", "replace")).hexdigest()
     if text_key in _AST_CACHE:

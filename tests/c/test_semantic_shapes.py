@@ -164,3 +164,22 @@ def test_an_unknown_type_of_an_unnamed_parameter_is_discovered(tmp_path):
     unit = parse_configs(tmp_path / "f.c", [{}], [tmp_path], tmp_path, system_dirs=[inc])[0]
     assert unit.ok, unit.error
     assert "span_t" in unit.discovered_types
+
+
+def test_an_unknown_string_escape_is_kept_as_its_character(tmp_path):
+    # `"\%"`: compilers warn and keep `%`; pycparser's lexer refused the file.
+    unit = parse(tmp_path, 'int emit(const char *, ...);\n\nvoid\nshow(void)\n{\n'
+                 '\temit(" {T:\\%iused} \\e[0m \\x41 \\101 \\"q\\"", 1);\n}\n')
+    assert unit.ok, unit.error
+
+
+def test_a_lexer_error_after_an_unknown_name_is_a_parse_error_not_a_crash(tmp_path):
+    # The retry looks at the tokens after the error; lexing them can fail
+    # (an invalid char constant right after an unknown type in a system header).
+    inc = tmp_path / "usr_include"
+    inc.mkdir()
+    (inc / "h.h").write_text("struct s { mystery *x; };\nchar c = '\\%';\n")
+    (tmp_path / "f.c").write_text("#include <h.h>\nint n;\n")
+    unit = parse_configs(tmp_path / "f.c", [{}], [tmp_path], tmp_path, system_dirs=[inc])[0]
+    assert not unit.ok
+    assert unit.error.startswith("<h.h>:2:") and "char constant" in unit.error
