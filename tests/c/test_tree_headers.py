@@ -273,3 +273,29 @@ def test_plain_words_for_a_system_header_and_an_error_directive(tmp_path):
     src.write_text("#include <order.h>\nint g;\n")
     unit = semantic_default(src)
     assert plain_error(unit) == "<order.h>:2: #error byte order not set"
+
+
+def test_a_kernel_file_sees_the_options_of_generic(tmp_path):
+    # config(8) on GENERIC: `options SMP` lands in opt_global.h (-include'd by
+    # every kernel file), `options INET` in opt_inet.h, `device pci` as DEV_PCI.
+    root = _tree(tmp_path)
+    conf = root / "sys" / "conf"
+    conf.mkdir()
+    (conf / "options").write_text("SMP\t\topt_global.h\nINET\t\topt_inet.h\n"
+                                  "INET6\t\topt_inet6.h\nDEV_PCI\t\topt_pci.h\nMAXCPU\n")
+    (root / "sys" / "amd64" / "conf").mkdir()
+    (root / "sys" / "amd64" / "conf" / "GENERIC").write_text(
+        'include "std.base"\ncpu\t\tHAMMER\noptions \tINET\t\t# inet\n'
+        "options \tINET6\nnooptions\tINET6\noptions \tMAXCPU=64\ndevice\t\tpci\n")
+    (root / "sys" / "amd64" / "conf" / "std.base").write_text("options \tSMP\n")
+    (root / "sys" / "kern").mkdir()
+    k = root / "sys" / "kern" / "k.c"
+    k.write_text('#include "opt_inet.h"\n#include "opt_inet6.h"\n#include "opt_maxcpu.h"\n'
+                 '#include "opt_pci.h"\n'
+                 "#if !defined(SMP) || !defined(INET) || defined(INET6) || MAXCPU != 64\n"
+                 "#error options\n#endif\n#ifndef DEV_PCI\n#error no pci\n#endif\nint k;\n")
+    unit = semantic_default(k)
+    assert unit.ok, unit.error
+    _dirs, defines = tree_header_dirs(root, k)
+    assert "SMP" in defines and "HAVE_KERNEL_OPTION_HEADERS" in defines
+    assert "INET" not in defines  # opt_inet.h's, not opt_global.h's
