@@ -225,7 +225,7 @@ class DefaultConfig(NamedTuple):
     dirs: list[Path]       # -I tree dirs
     system: list[str]      # system include dirs on disk
     defines: list[str]
-    arch: str
+    arch: str              # semantic.ARCH_MACROS key: arm, armv7, amd64, ...
 
 
 def default_config(path: Path) -> DefaultConfig:
@@ -236,7 +236,20 @@ def default_config(path: Path) -> DefaultConfig:
     mk_dirs, mk_defines = makefile_flags(root, path)
     dirs = [*dirs, *(d for d in mk_dirs if d not in dirs)]
     return DefaultConfig(root, dirs, system,
-                         [*defines, *(d for d in mk_defines if d not in defines)], arch)
+                         [*defines, *(d for d in mk_defines if d not in defines)],
+                         _compiler_arch(root, arch))
+
+
+def _compiler_arch(root: Path | None, arch: str) -> str:
+    """Which of semantic.ARCH_MACROS the compiler predefines for `arch`: the
+    MACHINE_ARCH of its GENERIC (`machine arm armv7`) when that has its own."""
+    from refactor.c.kernconf import kernel_options
+    from refactor.c.semantic import ARCH_MACROS
+
+    opts = kernel_options(str(root), arch) if root is not None else None
+    if opts is not None and opts.machine_arch in ARCH_MACROS:
+        return opts.machine_arch
+    return arch
 
 
 def semantic_default(path: Path):

@@ -133,7 +133,8 @@ def compile_flags(root: str | Path, rel: str) -> CompileFlags | None:
 
 # The kernel configuration a build uses when none is named: GENERIC.
 DEFAULT_KERNCONF = "GENERIC"
-_CONF_WORD = re.compile(r"^[ \t]*(options|nooptions|cpu|device|nodevice|include)[ \t]+(.*)$")
+_CONF_WORD = re.compile(
+    r"^[ \t]*(options|nooptions|cpu|device|nodevice|include|machine)[ \t]+(.*)$")
 
 
 @dataclass
@@ -142,6 +143,7 @@ class KernelOptions:
 
     global_defines: list[str] = field(default_factory=list)   # opt_global.h, -include'd
     headers: dict[str, str] = field(default_factory=dict)     # opt_inet.h -> its text
+    machine_arch: str | None = None   # `machine arm armv7`: MACHINE_ARCH, when it says
 
 
 def _conf_lines(conf_dir: Path, name: str, depth: int = 0) -> list[tuple[str, str]]:
@@ -196,7 +198,12 @@ def kernel_options(root: str | Path, arch: str,
         return None
     homes = _option_homes(root, arch)
     chosen: dict[str, str] = {}
+    machine_arch = None
     for kw, rest in lines:
+        if kw == "machine":
+            words = rest.split()
+            machine_arch = words[1] if len(words) > 1 else machine_arch
+            continue
         for word in (w.strip() for w in rest.split(",")):
             name, _, value = word.partition("=")
             name = name.strip()
@@ -213,7 +220,7 @@ def kernel_options(root: str | Path, arch: str,
                         chosen[dev] = "1"
                     else:
                         chosen.pop(dev, None)
-    got = KernelOptions()
+    got = KernelOptions(machine_arch=machine_arch)
     for header in set(homes.values()):
         if header != "opt_global.h":
             got.headers[header] = ""

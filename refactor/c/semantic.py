@@ -61,9 +61,11 @@ _ILP32 = ["-D__ILP32__=1", "-D__SIZEOF_POINTER__=4", "-D__SIZEOF_LONG__=4"]
 ARCH_MACROS: dict[str, list[str]] = {
     "amd64": ["-D__amd64__=1", "-D__amd64=1", "-D__x86_64__=1", "-D__x86_64=1", *_LP64],
     "i386": ["-D__i386__=1", "-D__i386=1", *_ILP32],
-    # armv6 (arm1176jzf-s), FreeBSD's default MACHINE_ARCH for arm.
+    # armv6 (arm1176jzf-s), arm's MACHINE_ARCH when no kernel config says more.
     "arm": ["-D__arm__=1", "-D__ARM_ARCH=6", "-D__ARM_ARCH_6ZK__=1", "-D__ARM_ARCH_6KZ__=1",
             "-D__ARM_EABI__=1", "-D__ARMEL__=1", *_ILP32],
+    "armv7": ["-D__arm__=1", "-D__ARM_ARCH=7", "-D__ARM_ARCH_7A__=1", "-D__ARM_EABI__=1",
+              "-D__ARMEL__=1", *_ILP32],
     "arm64": ["-D__aarch64__=1", *_LP64],
     "mips": ["-D__mips__=1", "-D__mips=32", "-D__MIPSEB__=1", "-D__MIPSEB=1",
              "-D_MIPS_SZINT=32", "-D_MIPS_SZLONG=32", "-D_MIPS_SZPTR=32",
