@@ -59,7 +59,8 @@ _STAGED: dict[str, str] = {}
 # built for it (sys/arm/..., lib/libc/aarch64/..., lib/msun/riscv/...).
 _ARCH_DIRS = {"amd64": "amd64", "x86": "amd64", "i386": "i386", "arm": "arm",
               "arm64": "arm64", "aarch64": "arm64", "mips": "mips", "powerpc": "powerpc",
-              "riscv": "riscv", "sparc64": "sparc64"}
+              "riscv": "riscv", "sparc64": "sparc64", "powerpc64": "powerpc",
+              "mips64": "mips", "armv6": "arm", "armv7": "arm"}
 
 
 def arch_of(root: Path | None, path: Path) -> str:

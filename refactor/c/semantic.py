@@ -677,7 +677,8 @@ def _drop_asm_statements(text: str) -> str:
 
 
 _STRING_LITERAL = re.compile(r'"(?:\\.|[^"\\\n])*"')
-_BAD_ESCAPE = re.compile(r"\\([^'\"?\\abfnrtv0-7xuUe\n])")
+_ESCAPE = re.compile(r"\\(.)", re.S)
+_VALID_ESCAPES = frozenset("'\"?\\abfnrtv01234567xuUe\n")
 
 
 def _fix_string_escapes(text: str) -> str:
@@ -685,7 +686,9 @@ def _fix_string_escapes(text: str) -> str:
     character; pycparser's lexer refuses the whole file."""
     if "\\" not in text:
         return text
-    return _STRING_LITERAL.sub(lambda m: _BAD_ESCAPE.sub(r"\1", m.group()), text)
+    # Pairs from the left, so `"\\*"` stays a backslash and a star.
+    return _STRING_LITERAL.sub(lambda m: _ESCAPE.sub(
+        lambda e: e.group() if e.group(1) in _VALID_ESCAPES else e.group(1), m.group()), text)
 
 
 _IDENT_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(?:ident|sccs)\b.*$", re.M)

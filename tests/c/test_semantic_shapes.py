@@ -169,8 +169,12 @@ def test_an_unknown_type_of_an_unnamed_parameter_is_discovered(tmp_path):
 def test_an_unknown_string_escape_is_kept_as_its_character(tmp_path):
     # `"\%"`: compilers warn and keep `%`; pycparser's lexer refused the file.
     unit = parse(tmp_path, 'int emit(const char *, ...);\n\nvoid\nshow(void)\n{\n'
-                 '\temit(" {T:\\%iused} \\e[0m \\x41 \\101 \\"q\\"", 1);\n}\n')
+                 '\temit(" {T:\\%iused} \\e[0m \\x41 \\101 \\"q\\"", 1);\n'
+                 '\temit("\\\\*", 2);\n}\n')
     assert unit.ok, unit.error
+    from refactor.c.semantic import _fix_string_escapes
+
+    assert _fix_string_escapes('s = "\\\\*" "\\%d";') == 's = "\\\\*" "%d";'
 
 
 def test_a_lexer_error_after_an_unknown_name_is_a_parse_error_not_a_crash(tmp_path):
