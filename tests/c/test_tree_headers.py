@@ -299,3 +299,28 @@ def test_a_kernel_file_sees_the_options_of_generic(tmp_path):
     _dirs, defines = tree_header_dirs(root, k)
     assert "SMP" in defines and "HAVE_KERNEL_OPTION_HEADERS" in defines
     assert "INET" not in defines  # opt_inet.h's, not opt_global.h's
+
+
+def test_arm_macros_follow_the_machine_line_of_generic(tmp_path):
+    # 12's sys/arm/conf/GENERIC says `machine arm armv7`: the compiler then
+    # predefines __ARM_ARCH 7 (its headers #error on SMP with armv6).
+    from refactor.c.inspect import default_config
+
+    root = _tree(tmp_path)
+    (root / "sys" / "arm" / "include").mkdir(parents=True)
+    (root / "sys" / "arm" / "arm").mkdir()
+    src = root / "sys" / "arm" / "arm" / "a.c"
+    src.write_text("#if __ARM_ARCH < 7 && defined(SMP)\n#error SMP needs armv7\n#endif\nint a;\n")
+    (root / "sys" / "conf").mkdir()
+    (root / "sys" / "conf" / "options").write_text("SMP\topt_global.h\n")
+    (root / "sys" / "arm" / "conf").mkdir()
+    (root / "sys" / "arm" / "conf" / "GENERIC").write_text(
+        "machine\t\tarm armv7\noptions \tSMP\n")
+    assert default_config(src).arch == "armv7"
+    unit = semantic_default(src)
+    assert unit.ok, unit.error
+    # Without a GENERIC that says, arm is armv6.
+    other = _tree(tmp_path / "other")
+    (other / "sys" / "arm" / "include").mkdir(parents=True)
+    (other / "sys" / "arm" / "arm").mkdir()
+    assert default_config(other / "sys" / "arm" / "arm" / "a.c").arch == "arm"
