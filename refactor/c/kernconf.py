@@ -225,12 +225,12 @@ def kernel_options(root: str | Path, arch: str,
         if header != "opt_global.h":
             got.headers[header] = ""
     for name, value in chosen.items():
-        header = homes.get(name)
-        if header is None:
+        home = homes.get(name)
+        if home is None:
             continue
         define = name if value == "1" else f"{name}={value}"
-        if header == "opt_global.h":
+        if home == "opt_global.h":
             got.global_defines.append(define)
         else:
-            got.headers[header] += f"#define {name} {value}\n"
+            got.headers[home] += f"#define {name} {value}\n"
     return got
