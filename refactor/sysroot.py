@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,7 @@ class Sysroot:
     makefiles: dict[str, bytes | None] = field(default_factory=dict)  # as read
     generated: dict[str, bytes] = field(default_factory=dict)  # tree path -> made header
     aliases: dict[str, str] = field(default_factory=dict)  # INCSLINKS: name -> name
+    copies: dict[str, str] = field(default_factory=dict)  # installed by hand: name -> path
 
     def resolve(self, name: str) -> str | None:
         """The tree path that `#include <name>` finds after `make includes`."""
@@ -103,6 +105,8 @@ class Sysroot:
             path = posixpath.join(home, name[len(prefix):]) if home else name[len(prefix):]
             if path != "include/Makefile" and self.tree.exists(path):
                 return path
+        if name in self.copies and self.tree.exists(self.copies[name]):
+            return self.copies[name]
         if name in self.aliases and self.aliases[name] != name:
             return self.resolve(self.aliases[name])
         if name in self._headers:
@@ -122,6 +126,7 @@ class Sysroot:
             path = self.resolve(target) if target != name else None
             if path is not None:
                 out[name] = path
+        out.update({n: p for n, p in self.copies.items() if self.tree.exists(p)})
         # Earlier dirs win, and dirs win over libraries, as in resolve().
         for prefix, home in reversed(self.dirs):
             for path in self.tree.walk(home):
@@ -166,8 +171,12 @@ class Sysroot:
         self._indexed = True
         seen = {lib.dir for lib in self.libraries.values()}
         for root in _LIB_ROOTS:
-            for d in self.tree.subdirs(root):
-                path = posixpath.join(root, d)
+            # A dir without a Makefile that installs headers may group libraries
+            # (lib/atf/libatf-c, lib/ncurses/ncurses): one level down is read too.
+            todo = [(root, d, 0) for d in self.tree.subdirs(root)]
+            while todo:
+                parent, d, depth = todo.pop(0)
+                path = posixpath.join(parent, d)
                 if path in ("lib/libcasper/services", "lib/libcasper") or path in seen:
                     continue  # roots of their own, or read already
                 lib = _library(self, d[3:] if d.startswith("lib") else d, path)
@@ -175,6 +184,8 @@ class Sysroot:
                     self.libraries.setdefault(lib.name, lib)
                     for inst, tp in lib.headers:
                         self._headers.setdefault(inst, tp)
+                elif depth == 0:
+                    todo += [(path, sub, 1) for sub in self.tree.subdirs(path)]
         for dir, (home, prefix) in _NO_MAKEFILE_HOMES.items():
             if not self.tree.exists(posixpath.join(dir, "Makefile")):
                 lib = _loose_library(self.tree, home, prefix)
@@ -233,14 +244,21 @@ def _library(root: Sysroot, name: str, dir: str) -> Library | None:
             root.notes.append(f"{dir}: {group}DIR {target} is outside {INCLUDEDIR}; skipped")
             continue
         for word in vars_.get(group, "").split():
+            # INCSDIR_atf-c.h= ${INCLUDEDIR}: one file of the group installed elsewhere.
+            own = vars_.get(f"{group}DIR_{posixpath.basename(word)}")
+            own_inst = _installed_prefix(own) if own else None
+            # A word whose variable the evaluator left empty (`${X}/y.h`) can
+            # name a path outside the tree: it is not there.
             found = next((p for p in (posixpath.normpath(posixpath.join(s, word)) if s else word
-                                      for s in search) if root.tree.exists(p)), None)
+                                      for s in search)
+                          if not p.startswith(("/", "../")) and root.tree.exists(p)), None)
             if found is None and word in got.generated:
                 found = root.generate(dir, search, word, *got.generated[word])
             if found is None:
                 root.notes.append(f"{dir}: INCS {word} not in the tree")
                 continue
-            headers.append((inst + posixpath.basename(word), found))
+            prefix = own_inst if own_inst is not None else inst
+            headers.append((prefix + posixpath.basename(word), found))
     return Library(name, dir, tuple(headers), "Makefile")
 
 
@@ -263,11 +281,41 @@ def _installed_prefix(target: str) -> str | None:
     return None
 
 
-def kernel_dirs(tree: Tree, arch: str = "amd64", aliases: dict[str, str] | None = None
+# include/Makefile's hand-written install lines (its `copies` target):
+#   cd ${SRCTOP}/sys/rpc; \
+#   ${INSTALL} -C ${TAG_ARGS} -o ${BINOWN} -g ${BINGRP} -m 444 types.h \
+#       ${SDESTDIR}${INCLUDEDIR}/rpc
+_COPY_RE = re.compile(
+    r"cd\s+\$\{(?:SRCTOP|\.CURDIR)\}(?:/\.\.)?/(?P<src>[\w./-]+)/?\s*;\s*"
+    r"\$\{INSTALL\}(?P<args>[^;]*?)\$\{S?DESTDIR\}\$\{INCLUDEDIR\}/(?P<dst>[\w./-]+)")
+
+
+def install_copies(text: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """What include/Makefile's install lines copy: whole dirs (`*.h`), as
+    (installed prefix, tree dir), and single headers, installed name -> tree path.
+    Lines whose dirs depend on a variable (${MACHINE}) are left to kernel_dirs."""
+    text = re.sub(r"\\\n", " ", text)
+    dirs: list[tuple[str, str]] = []
+    files: dict[str, str] = {}
+    for m in _COPY_RE.finditer(text):
+        src, dst = posixpath.normpath(m.group("src")), posixpath.normpath(m.group("dst"))
+        for word in re.sub(r"\$\{[^}]*\}", " ", m.group("args")).split():
+            if word == "*.h":
+                dirs.append((dst + "/", src))
+            elif word.endswith(".h") and "*" not in word:
+                files.setdefault(f"{dst}/{posixpath.basename(word)}",
+                                 posixpath.join(src, word))
+    return dirs, files
+
+
+def kernel_dirs(tree: Tree, arch: str = "amd64", aliases: dict[str, str] | None = None,
+                copies: dict[str, str] | None = None
                 ) -> tuple[list[tuple[str, str]], list[str]]:
     """(installed prefix, tree dir) for libc and kernel headers, in search order;
-    `aliases` gets include/Makefile's INCSLINKS (installed name -> installed name)."""
+    `aliases` gets include/Makefile's INCSLINKS (installed name -> installed name),
+    `copies` the single headers its install lines copy (name -> tree path)."""
     aliases = aliases if aliases is not None else {}
+    copies = copies if copies is not None else {}
     from refactor.buildtest.config import variables  # not at the top: buildtest imports us
 
     notes: list[str] = []
@@ -294,6 +342,10 @@ def kernel_dirs(tree: Tree, arch: str = "amd64", aliases: dict[str, str] | None 
                     posixpath.join(name, target))
     if arch in ("amd64", "i386"):
         dirs.append(("x86/", "sys/x86/include"))
+    if got is not None:
+        more, files = install_copies((tree.read("include/Makefile") or b"").decode("latin-1"))
+        dirs += [d for d in more if d not in dirs]
+        copies.update(files)
     if got is None:
         dirs.append(("", _SYS_FALLBACK))
     return dirs, notes
@@ -314,8 +366,9 @@ def sysroot_for(tree: Tree, arch: str = "amd64", libs: list[str] | tuple[str, ..
     if hit is not None and hit.tree is tree:
         return hit
     aliases: dict[str, str] = {}
-    dirs, notes = kernel_dirs(tree, arch, aliases)
-    root = Sysroot(tree, arch, list(libs), dirs, notes=notes, aliases=aliases)
+    copies: dict[str, str] = {}
+    dirs, notes = kernel_dirs(tree, arch, aliases, copies)
+    root = Sysroot(tree, arch, list(libs), dirs, notes=notes, aliases=aliases, copies=copies)
     root.makefiles["include/Makefile"] = key_mk[0]
     for name in libs:
         if root.add_library(name) is None:

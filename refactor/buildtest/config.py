@@ -25,7 +25,7 @@ from refactor.tree import Tree
 # Options that FreeBSD's src.opts.mk turns off by default; all others default on.
 DEFAULT_NO_OPTIONS = {"BHYVE_SNAPSHOT", "OFED", "NETGRAPH_SUPPORT_DISABLED"}
 
-_ASSIGN = re.compile(r"^(?P<var>[A-Za-z_.][\w.${}]*)\s*(?P<op>[+?:!]?=)\s*(?P<val>.*)$")
+_ASSIGN = re.compile(r"^(?P<var>[A-Za-z_.][\w.${}-]*)\s*(?P<op>[+?:!]?=)\s*(?P<val>.*)$")
 # `opensslconf.h: opensslconf.h.in`: a header the build makes from a template.
 _TEMPLATE_RULE = re.compile(r"^([\w.+-]+\.h)\s*:\s*([\w.+-]+\.in)$")
 _VAR = re.compile(r"\$\{([^{}:]+)(?::[^{}]*)?\}|\$\(([^()]+)\)")

@@ -49,13 +49,35 @@ from refactor.parsecache import ParseCache, digest, no_gc
 Reader = Callable[[str], "bytes | None"]
 
 CPP = "/usr/bin/cpp"
-# FreeBSD on amd64, as the compiler there would predefine it.
-CPP_FLAGS = [
+# FreeBSD's compiler, as it predefines itself on any architecture ...
+_CPP_COMMON = [
     "-nostdinc", "-undef", "-x", "c", "-std=gnu99",
-    "-D__FreeBSD__=14", "-D__amd64__=1", "-D__x86_64__=1", "-D__LP64__=1",
-    "-D__GNUC__=4", "-D__GNUC_MINOR__=2", "-D__CHAR_BIT__=8", "-D__SIZEOF_POINTER__=8",
-    "-D__SIZEOF_LONG__=8", "-D__ELF__=1", "-D_KERNEL_NOT=1", "-U__linux__", "-U__linux",
+    "-D__FreeBSD__=14", "-D__GNUC__=4", "-D__GNUC_MINOR__=2", "-D__CHAR_BIT__=8",
+    "-D__ELF__=1", "-D_KERNEL_NOT=1", "-U__linux__", "-U__linux",
 ]
+_LP64 = ["-D__LP64__=1", "-D__SIZEOF_POINTER__=8", "-D__SIZEOF_LONG__=8"]
+_ILP32 = ["-D__ILP32__=1", "-D__SIZEOF_POINTER__=4", "-D__SIZEOF_LONG__=4"]
+# ... and what it predefines per architecture (MACHINE_CPUARCH), for the
+# macros FreeBSD's headers test: a file under sys/arm/ is built for arm only.
+ARCH_MACROS: dict[str, list[str]] = {
+    "amd64": ["-D__amd64__=1", "-D__amd64=1", "-D__x86_64__=1", "-D__x86_64=1", *_LP64],
+    "i386": ["-D__i386__=1", "-D__i386=1", *_ILP32],
+    # armv6 (arm1176jzf-s), arm's MACHINE_ARCH when no kernel config says more.
+    "arm": ["-D__arm__=1", "-D__ARM_ARCH=6", "-D__ARM_ARCH_6ZK__=1", "-D__ARM_ARCH_6KZ__=1",
+            "-D__ARM_EABI__=1", "-D__ARMEL__=1", *_ILP32],
+    "armv7": ["-D__arm__=1", "-D__ARM_ARCH=7", "-D__ARM_ARCH_7A__=1", "-D__ARM_EABI__=1",
+              "-D__ARMEL__=1", *_ILP32],
+    "arm64": ["-D__aarch64__=1", *_LP64],
+    "mips": ["-D__mips__=1", "-D__mips=32", "-D__MIPSEB__=1", "-D__MIPSEB=1",
+             "-D_MIPS_SZINT=32", "-D_MIPS_SZLONG=32", "-D_MIPS_SZPTR=32",
+             "-D__mips_o32=1", *_ILP32],
+    "powerpc": ["-D__powerpc__=1", "-D__ppc__=1", "-D__BIG_ENDIAN__=1", *_ILP32],
+    "riscv": ["-D__riscv=1", "-D__riscv_xlen=64", "-D__riscv_float_abi_double=1",
+              "-D__riscv_flen=64", *_LP64],
+    "sparc64": ["-D__sparc64__=1", "-D__sparc_v9__=1", *_LP64],
+}
+DEFAULT_ARCH = "amd64"
+CPP_FLAGS = [*_CPP_COMMON, *ARCH_MACROS[DEFAULT_ARCH]]
 DISCOVERED = "<discovered>"
 PRELUDE_NAME = "<prelude>"
 MAX_RETRIES = 8
@@ -191,12 +213,33 @@ def _used_type_names(data: bytes, path: str, cache: ParseCache) -> set[str]:
             names = {i.name for i in cf.idents(kind="type") if not cf.in_error(i.start, i.end)}
         except Exception:
             names = set()
-    text = data.decode("latin-1")
+    text = _strip_comments(data.decode("latin-1"))
+    # A name that starts a line before `(` is a function being defined
+    # (style(9)), whatever its suffix: `cam_sbintime_t(uintptr_t d)`.
+    defined_functions = set(_FUNCTION_LINE_RE.findall(text))
     # Well-known system types, and FreeBSD's `*_t` convention, by name.
-    for tok in set(_IDENT_RE.findall(_strip_comments(text))):
-        if tok in stubs.KNOWN_TYPES or (tok.endswith("_t") and not tok.isupper()):
+    for tok in set(_IDENT_RE.findall(text)):
+        if tok in stubs.KNOWN_TYPES or (tok.endswith("_t") and not tok.isupper()
+                                        and tok not in defined_functions):
             names.add(tok)
-    return names - C_KEYWORDS
+    return names - C_KEYWORDS - knr_parameters(text)
+
+
+_FUNCTION_LINE_RE = re.compile(r"^([A-Za-z_]\w*)[ \t]*\(", re.M)
+# A K&R definition: `name(a, b)`, then a line of declarations ending in `;`
+# each, then `{`.  Tree-sitter reads the list `(a, b)` as one of types.
+_KNR_RE = re.compile(
+    r"\b\w+[ \t]*\([ \t]*(\w+(?:[ \t]*,[ \t]*\w+)*)[ \t]*\)[ \t]*\n"
+    r"((?:[^;{}#\n]*;[ \t]*\n|[ \t]*\n)+)[ \t]*\{")
+
+
+def knr_parameters(text: str) -> set[str]:
+    """Names of K&R parameter lists that the declarations below them declare."""
+    out: set[str] = set()
+    for m in _KNR_RE.finditer(text):
+        declared = set(_IDENT_RE.findall(m.group(2)))
+        out |= {n.strip() for n in m.group(1).split(",")} & declared
+    return out
 
 
 class _Prepared:
@@ -208,9 +251,10 @@ class _Prepared:
 
     def __init__(self, path: str, data: bytes, reader: Reader, include_dirs: list[str],
                  display: Callable[[str], str], system_dirs: list[str] | None = None,
-                 cache: ParseCache | None = None):
+                 cache: ParseCache | None = None, arch: str = DEFAULT_ARCH):
         self.cache = cache or ParseCache()
         self.path = path
+        self.arch = arch
         self.display = display
         self.include_dirs = include_dirs
         self.system_dirs = system_dirs or []     # on disk, read by cpp itself
@@ -238,7 +282,7 @@ class _Prepared:
                     self.stubbed.add(name)
         self.key = hashlib.sha1(repr((
             sorted((display(p), digest(d)) for p, d in self.files.items()),
-            include_dirs, self.system_dirs,
+            include_dirs, self.system_dirs, arch,
         )).encode()).hexdigest()
         self._reader: Reader | None = reader
 
@@ -342,7 +386,7 @@ class _Prepared:
             f.writelines(f"#define {name}(...)\n" for name in self.decl_macros)
 
     def cpp_argv(self, root: str, defines: Mapping[str, str]) -> list[str]:
-        argv = [CPP, *CPP_FLAGS]
+        argv = [CPP, *_CPP_COMMON, *ARCH_MACROS.get(self.arch, ARCH_MACROS[DEFAULT_ARCH])]
         for name, value in sorted(defines.items()):
             argv.append(f"-D{name}" if value in (None, "") else f"-D{name}={value}")
         for d in self.include_dirs:
@@ -366,7 +410,9 @@ def _system_includes(path: str, cache: ParseCache
     return cache.get("system-includes", path, read)
 
 
-_KOBJ_RE = re.compile(r"^\s*(INTERFACE|(?:STATIC)?METHOD)\s+(?:.*\s)?\**(\w+)\s*[;{]", re.M)
+# One line each: `\s` would let `INTERFACE regnode;` run on into `HEADER {`.
+_KOBJ_RE = re.compile(
+    r"^[ \t]*(INTERFACE|(?:STATIC)?METHOD)[ \t]+(?:[^\n]*[ \t])?\**(\w+)[ \t]*[;{]", re.M)
 
 
 def _interface_files(d: str, cache: ParseCache) -> dict[str, str]:
@@ -401,9 +447,76 @@ def _parser():
     # One parser per thread: pycparser keeps per-parse state on the object.
     p = getattr(_local, "parser", None)
     if p is None:
-        from pycparserext.ext_c_parser import GnuCParser
-        p = _local.parser = GnuCParser()
+        p = _local.parser = _parser_class()()
     return p
+
+
+_PARSER_CLASS: list[type] = []
+
+
+def _parser_class() -> type:
+    """pycparserext's GNU parser, plus the one K&R shape pycparser 3 lacks: a
+    definition with no return type and a declaration list, `main(argc, argv)
+    char **argv; {`, which is C89's implicit int."""
+    if _PARSER_CLASS:
+        return _PARSER_CLASS[0]
+    from pycparserext.ext_c_parser import GnuCParser
+
+    class Parser(GnuCParser):
+        def _parse_external_declaration(self):
+            tok = self._peek()
+            if tok is None or tok.type != "ID" or self._starts_declaration(tok):
+                return super()._parse_external_declaration()
+            mark = self._mark()
+            try:
+                decl = self._parse_id_declarator()
+                if self._starts_declaration():
+                    params = self._parse_declaration_list()
+                    if self._peek_type() == "LBRACE":
+                        spec = dict(qual=[], alignment=[], storage=[], function=[],
+                                    type=[c_ast.IdentifierType(["int"], coord=decl.coord)])
+                        return [self._build_function_definition(
+                            spec=spec, decl=decl, param_decls=params,
+                            body=self._parse_compound_statement())]
+            except ParseError:
+                pass
+            self._reset(mark)
+            return super()._parse_external_declaration()
+
+        def _parse_conditional_expression(self):
+            # pycparser's own, plus GNU `a ?: b` (a when it is nonzero, else b).
+            expr = self._parse_binary_expression()
+            if not self._accept("CONDOP"):
+                return expr
+            if self._accept("COLON"):
+                iftrue = expr
+            else:
+                iftrue = self._parse_expression()
+                self._expect("COLON")
+            iffalse = self._parse_conditional_expression()
+            return c_ast.TernaryOp(expr, iftrue, iffalse, expr.coord)
+
+        def _parse_postfix_expression(self):
+            # pycparser 3 ends a compound literal at its `}`: GNU C and C99
+            # allow `(struct m[]) { ... }[0]` and `(struct s){ ... }.field`.
+            expr = super()._parse_postfix_expression()
+            if not isinstance(expr, c_ast.CompoundLiteral) or self._peek_type() not in (
+                    "LBRACKET", "PERIOD", "ARROW", "PLUSPLUS", "MINUSMINUS"):
+                return expr
+            # The postfix loop again, with the literal as its primary expression
+            # (once: the subscript's own expressions parse as usual).
+            def literal():
+                del self._parse_primary_expression
+                return expr
+
+            self._parse_primary_expression = literal
+            try:
+                return super()._parse_postfix_expression()
+            finally:
+                self.__dict__.pop("_parse_primary_expression", None)
+
+    _PARSER_CLASS.append(Parser)
+    return Parser
 
 
 def _norm_defines(defines) -> dict[str, str]:
@@ -426,6 +539,15 @@ def _cpp_error(stderr: str, root: str, prep: _Prepared) -> str:
     tdir = os.path.join(root, "t") + "/"
     for p in prep.files:
         msg = msg.replace(tdir + p.lstrip("/"), prep.display(p))
+    # A system header on disk: named as its #include names it, <machine/x.h>.
+    m = re.match(r"(\S+?):(\d+)", msg)
+    if m:
+        for d in prep.system_dirs:
+            prefix = d.rstrip("/") + "/"
+            if m.group(1).startswith(prefix):
+                name = os.path.normpath(m.group(1)[len(prefix):])
+                msg = f"<{name}>" + msg[len(m.group(1)):]
+                break
     return msg.replace(os.path.join(root, "s") + "/", "<stub>/")
 
 
@@ -433,15 +555,72 @@ def _retry_name(err: ParseError, pre_lines: dict[str, list[str]]) -> str | None:
     """The unknown name a parse error is probably about, to declare as a type."""
     m = re.match(r"(.*?):(\d+):(\d+): before: (.*)$", str(err))
     if not m:
-        return None
+        return _untyped_token()
     file, line, col, tok = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4).strip()
     if _IDENT_RE.fullmatch(tok) and tok not in C_KEYWORDS:
         return tok
     text = pre_lines.get(file)
     if text is None or not 0 < line <= len(text):
-        return None
+        return _untyped_token()
     before = _IDENT_RE.findall(text[line - 1][: max(col - 1, 0)])
     return before[-1] if before and before[-1] not in C_KEYWORDS else None
+
+
+def _untyped_token() -> str | None:
+    """The plain identifier where the parser stopped, when it stands where a type
+    would (`{ name field;`, `(name *`): pycparser 3 says only "Invalid specifier
+    list" or "Missing type in declaration" there, with no token."""
+    try:
+        toks = _parser()._tokens
+        i = toks._index
+        pairs = [(toks.peek(1), toks.peek(2))]
+        if 0 < i <= len(toks._buffer):
+            pairs.append((toks._buffer[i - 1], toks.peek(1)))
+        window = [*toks._buffer[max(0, i - 6):i], toks.peek(1), toks.peek(2)]
+    except Exception:  # peeking lexes on, and the lexer can fail further on
+        return None
+    for tok, nxt in pairs:
+        if tok is None or nxt is None or tok.type != "ID":
+            continue
+        if nxt.type in ("ID", "TYPEID", "TIMES", "LPAREN") or nxt.type in _QUALIFIER_TOKENS:
+            return tok.value
+    # A cast to a pointer to it, just before: `(name *)`; an unnamed parameter
+    # of a prototype: `(SHA_CTX *, size_t)`.
+    for a, b, c, d in zip(window, window[1:], window[2:], window[3:], strict=False):
+        if None not in (a, b, c, d) and (a.type, b.type, c.type, d.type) == (
+                "LPAREN", "ID", "TIMES", "RPAREN"):
+            return b.value
+    for a, b, c in reversed(list(zip(window, window[1:], window[2:], strict=False))):
+        if None not in (a, b, c) and b.type == "ID" and a.type in ("COMMA", "LPAREN") \
+                and c.type in ("COMMA", "RPAREN"):
+            return b.value
+    return None
+
+
+def _typed_call_before(names: set[str]) -> str | None:
+    """A name of `names` (types made up by discovery) that the last tokens
+    before the error use as `name (` (not `name (*`, a declarator): a
+    function, not a type."""
+    try:
+        toks = _parser()._tokens
+        buf, i = toks._buffer, toks._index
+    except Exception:
+        return None
+    window = [*buf[max(0, i - 16):i + 1], None]
+    for tok, nxt, after in reversed(list(zip(window, window[1:], window[2:], strict=False))):
+        if tok is not None and nxt is not None and tok.type == "TYPEID" \
+                and nxt.type == "LPAREN" and tok.value in names \
+                and (after is None or after.type not in ("TIMES", "XOR")):
+            return tok.value
+    return None
+
+
+_QUALIFIER_TOKENS = frozenset({"CONST", "VOLATILE", "RESTRICT", "__CONST", "__RESTRICT"})
+# pycparser's complaint when a name made a type is declared as a variable.
+_NOT_A_TYPE = re.compile(r"Non-typedef '(\w+)' previously declared as typedef")
+# ... or the parser stops right at it (an enumerator, a macro argument that
+# tree-sitter read as a parameter type: `__in_ecount(NSTATS)`).
+_BEFORE_NAME = re.compile(r": before: (\w+)\s*$")
 
 
 def _located(err: ParseError) -> str:
@@ -458,6 +637,57 @@ def _located(err: ParseError) -> str:
         return msg
 
 
+_ASM_START = re.compile(r"\b(?:__asm__|__asm)\b(?:\s|\bvolatile\b|\binline\b|\bgoto\b)*\(")
+_ASM_TOKENS = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|[()]')
+
+
+def _drop_asm_statements(text: str) -> str:
+    """`__asm volatile (... [rt] "=d" (reg) ...)` -> blanks, newlines kept.
+
+    The prelude's `__asm(...)` takes only the form whose `(` follows at once;
+    with a qualifier between, the statement reaches pycparserext, which does
+    not read named operands (`[rt]`).  What the asm does is no C anyway.
+    """
+    if "__asm" not in text:
+        return text
+    out, last = [], 0
+    for m in _ASM_START.finditer(text):
+        if m.start() < last:
+            continue
+        depth, end = 1, None
+        for t in _ASM_TOKENS.finditer(text, m.end()):
+            if t.group() == "(":
+                depth += 1
+            elif t.group() == ")":
+                depth -= 1
+                if depth == 0:
+                    end = t.end()
+                    break
+        if end is None:
+            break
+        out.append(text[last:m.start()])
+        out.append(re.sub(r"[^\n]", " ", text[m.start():end]))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+_STRING_LITERAL = re.compile(r'"(?:\\.|[^"\\\n])*"')
+_ESCAPE = re.compile(r"\\(.)", re.S)
+_VALID_ESCAPES = frozenset("'\"?\\abfnrtv01234567xuUe\n")
+
+
+def _fix_string_escapes(text: str) -> str:
+    """`"\\%d"` -> `"%d"`: compilers warn about an unknown escape and keep the
+    character; pycparser's lexer refuses the whole file."""
+    if "\\" not in text:
+        return text
+    # Pairs from the left, so `"\\*"` stays a backslash and a star.
+    return _STRING_LITERAL.sub(lambda m: _ESCAPE.sub(
+        lambda e: e.group() if e.group(1) in _VALID_ESCAPES else e.group(1), m.group()), text)
+
+
+_IDENT_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(?:ident|sccs)\b.*$", re.M)
 _MARKER = re.compile(r'^(# \d+ )"([^"]*)"', re.M)
 
 
@@ -533,6 +763,9 @@ def _parse(prep: _Prepared, defines: dict[str, str], root: str) -> SemanticUnit:
     # __offsetof and cdefs.h __offsetof through this, a cycle cpp would stop.
     text = _wrap_statement_expressions(_system_markers(res.stdout, prep.system_dirs).replace(
         "__builtin_offsetof", "offsetof"))
+    # cpp passes `#ident "..."` (an SCCS id of old files) through; pycparser
+    # knows no such directive.  Blanked, so lines stay.
+    text = _fix_string_escapes(_drop_asm_statements(_IDENT_DIRECTIVE.sub("", text)))
     # The same text (a define that changes nothing) gets the same, shared AST.
     text_key = prep.key + digest(text.encode("latin-1", "replace"))
     ok, error, ast, discovered = prep.cache.get(
@@ -554,6 +787,20 @@ def _parse_text(prep: _Prepared, text: str, display_main: str):
             with no_gc():
                 ast = _parser().parse(full, filename=display_main)
         except ParseError as e:
+            # A name discovery made a type is a variable after all (a K&R
+            # parameter list reads like one of types): it is no type.
+            wrong = _NOT_A_TYPE.search(str(e)) or _BEFORE_NAME.search(str(e))
+            if wrong and wrong.group(1) in discovered and ("-" + wrong.group(1)) not in tried:
+                tried.add("-" + wrong.group(1))
+                del discovered[wrong.group(1)]
+                continue
+            # ... or one a header defines as a function: `name(args) {`.
+            called = _typed_call_before({n for n, home in discovered.items()
+                                         if home == DISCOVERED})
+            if called and ("-" + called) not in tried:
+                tried.add("-" + called)
+                del discovered[called]
+                continue
             name = _retry_name(e, pre_lines)
             if name is None or name in tried or name in prep.tree_typedefs:
                 return False, _located(e), None, discovered
@@ -571,7 +818,8 @@ def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
                   include_dirs: Iterable[str | Path] = (), tree_root: str | Path | None = None,
                   *, path: str | None = None, reader: Reader | None = None,
                   system_dirs: Iterable[str | Path] = (),
-                  cache: ParseCache | None = None) -> list[SemanticUnit]:
+                  cache: ParseCache | None = None,
+                  arch: str = DEFAULT_ARCH) -> list[SemanticUnit]:
     """Parse one file in each configuration (a dict or a list of NAME[=VALUE]).
 
     `source` is a file on disk, or its bytes (then `path` names it, and
@@ -583,6 +831,8 @@ def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
     name them `<sys/x.h>`, as system files.
     `cache` is the run's (Tree.parses): a file and configuration already
     parsed in it is not parsed again.  Without one, nothing is kept.
+    `arch` picks the compiler's predefined macros (ARCH_MACROS); the caller gives
+    the matching machine/.
     """
     cache = cache or ParseCache()
     if isinstance(source, bytes):
@@ -604,7 +854,8 @@ def parse_configs(source: str | Path | bytes, configs: Iterable = ({},),
         return p
 
     dirs = [str(d) for d in include_dirs]
-    walked = _Prepared(main, data, reader, dirs, display, [str(d) for d in system_dirs], cache)
+    walked = _Prepared(main, data, reader, dirs, display, [str(d) for d in system_dirs], cache,
+                       arch)
     prep = cache.get("prep", walked.key, walked.analyse, label=display(main))
     wanted = [_norm_defines(c) for c in configs]
     keys = [(prep.key, tuple(sorted(d.items()))) for d in wanted]

@@ -103,3 +103,46 @@ def test_generated_header_from_a_template(tmp_path):
     path = root.resolve("gen/gen.h")
     assert path == "lib/libgen/gen.h" and not t.exists(path)
     assert root.file(path) == b"#define ON 1\n#define ALWAYS 1\n"
+
+
+def test_a_library_one_level_down_and_a_header_with_its_own_dir(tmp_path):
+    # lib/group/ has no Makefile of its own; lib/group/libgx/ installs gx/*.h,
+    # and one header (INCSDIR_<name>) at the top of /usr/include.
+    files = {
+        "include/Makefile": "INCS=\tstdio.h\n",
+        "include/stdio.h": "/* stdio */\n",
+        "lib/group/libgx/Makefile": "GX=\t${SRCTOP}/contrib/gx\n.PATH: ${GX}\n"
+                                    ".PATH: ${GX}/gx\nINCS=\tbits.h\nINCSDIR=\t${INCLUDEDIR}/gx\n"
+                                    "INCS+=\tgx.h\nINCSDIR_gx.h=\t${INCLUDEDIR}\n"
+                                    "INCS+=\t${UNSET_DIR}/gone.h\n",
+        "contrib/gx/gx.h": "/* gx */\n",
+        "contrib/gx/gx/bits.h": "/* bits */\n",
+    }
+    root = sysroot_for(tree(tmp_path, files), "amd64")
+    assert root.resolve("gx.h") == "contrib/gx/gx.h"
+    assert root.resolve("gx/bits.h") == "contrib/gx/gx/bits.h"
+    assert root.resolve("gx/gx.h") is None
+    assert "gx/gone.h" not in root.installed()
+
+
+def test_headers_include_makefile_installs_by_hand(tmp_path):
+    # include/Makefile's install lines: one header of sys/rpc into rpc/, and
+    # every header of sys/kcrypt into crypto/.
+    files = {
+        "include/Makefile": "INCS=\tstdio.h\ncopies:\n"
+                            "\tcd ${SRCTOP}/sys/rpc; \\\n\t${INSTALL} -C ${TAG_ARGS} -o ${BINOWN}"
+                            " -m 444 types.h \\\n\t    ${SDESTDIR}${INCLUDEDIR}/rpc\n"
+                            "\tcd ${.CURDIR}/../sys/kcrypt; \\\n\t${INSTALL} -C -m 444 *.h \\\n"
+                            "\t    ${DESTDIR}${INCLUDEDIR}/crypto\n"
+                            "\tcd ${SRCTOP}/sys/${MACHINE}/include; \\\n"
+                            "\t${INSTALL} -C *.h ${SDESTDIR}${INCLUDEDIR}/machine\n",
+        "include/stdio.h": "/* stdio */\n",
+        "sys/rpc/types.h": "/* rpc types */\n",
+        "sys/rpc/krpc.h": "/* not installed */\n",
+        "sys/kcrypt/cdev.h": "/* cdev */\n",
+    }
+    root = sysroot_for(tree(tmp_path, files), "amd64")
+    assert root.resolve("rpc/types.h") == "sys/rpc/types.h"
+    assert root.resolve("rpc/krpc.h") is None
+    assert root.resolve("crypto/cdev.h") == "sys/kcrypt/cdev.h"
+    assert root.installed()["rpc/types.h"] == "sys/rpc/types.h"
