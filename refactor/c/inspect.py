@@ -92,7 +92,7 @@ def _staged(root: str, arch: str, cache: ParseCache) -> str:
     return got
 
 
-def _kernel_links(root: str, arch: str = ARCH) -> str:
+def _kernel_links(root: str, arch: str, cache: ParseCache) -> str:
     """A dir whose machine/ (and x86/ on x86) point into the tree, as config(8)'s
     objdir has."""
     import hashlib
@@ -111,7 +111,7 @@ def _kernel_links(root: str, arch: str = ARCH) -> str:
     # objdir: opt_inet.h says `#define INET 1` when GENERIC has `options INET`.
     from refactor.c.kernconf import kernel_options
 
-    opts = kernel_options(root, arch)
+    opts = kernel_options(root, arch, cache)
     for header, text in (opts.headers.items() if opts else ()):
         f = d / header
         body = f"/* {header}: options of GENERIC, made as config(8) would */\n{text}"
@@ -122,12 +122,12 @@ def _kernel_links(root: str, arch: str = ARCH) -> str:
     return str(d)
 
 
-def _kernel_defines(root: str, arch: str) -> list[str]:
+def _kernel_defines(root: str, arch: str, cache: ParseCache) -> list[str]:
     """-D_KERNEL and what kern.pre.mk's CFLAGS add: -DHAVE_KERNEL_OPTION_HEADERS
     and `-include opt_global.h` (its options, as defines)."""
     from refactor.c.kernconf import kernel_options
 
-    opts = kernel_options(root, arch)
+    opts = kernel_options(root, arch, cache)
     if opts is None:
         return ["_KERNEL"]
     return ["_KERNEL", "HAVE_KERNEL_OPTION_HEADERS", *opts.global_defines]
@@ -152,9 +152,9 @@ def tree_header_dirs(root: Path | None, path: Path, arch: str | None = None,
         from refactor.c.kernconf import compile_flags
 
         kernel = cache.get("kernel-includes", str(root), lambda: _kernel_includes(str(root)))
-        usual = [*kernel, _kernel_links(str(root), arch)]
-        defines = _kernel_defines(str(root), arch)
-        extra = compile_flags(root.resolve(), rel)
+        usual = [*kernel, _kernel_links(str(root), arch, cache)]
+        defines = _kernel_defines(str(root), arch, cache)
+        extra = compile_flags(root.resolve(), rel, cache)
         if extra is None:
             return usual, defines
         dirs = [*extra.before, *[d for d in usual if d not in extra.before]]
@@ -241,16 +241,16 @@ def default_config(path: Path, cache: ParseCache | None = None) -> DefaultConfig
     dirs = [*dirs, *(d for d in mk_dirs if d not in dirs)]
     return DefaultConfig(root, dirs, system,
                          [*defines, *(d for d in mk_defines if d not in defines)],
-                         _compiler_arch(root, arch))
+                         _compiler_arch(root, arch, cache))
 
 
-def _compiler_arch(root: Path | None, arch: str) -> str:
+def _compiler_arch(root: Path | None, arch: str, cache: ParseCache) -> str:
     """Which of semantic.ARCH_MACROS the compiler predefines for `arch`: the
     MACHINE_ARCH of its GENERIC (`machine arm armv7`) when that has its own."""
     from refactor.c.kernconf import kernel_options
     from refactor.c.semantic import ARCH_MACROS
 
-    opts = kernel_options(str(root), arch) if root is not None else None
+    opts = kernel_options(str(root), arch, cache) if root is not None else None
     if opts is not None and opts.machine_arch in ARCH_MACROS:
         return opts.machine_arch
     return arch

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import partial
 from pathlib import Path
+
+from refactor.parsecache import ParseCache
 
 # What stands for the usual flags (INCLUDES, -D_KERNEL): where it is in the
 # expanded command line says whether an extra -I comes before or after them.
@@ -42,7 +44,6 @@ def _join_lines(text: str) -> list[str]:
     return re.sub(r"\\\n", " ", text).splitlines()
 
 
-@lru_cache(maxsize=8)
 def _make_vars(root: str) -> dict[str, str]:
     """The plain assignments of sys/conf/kern.pre.mk (conditions not evaluated:
     a variable set twice keeps the first `=` and every `+=`)."""
@@ -63,7 +64,6 @@ def _make_vars(root: str) -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=8)
 def _compile_lines(root: str) -> dict[str, str]:
     """sys/conf/files*: a file's path (relative to sys/) -> its compile-with text."""
     out: dict[str, str] = {}
@@ -103,16 +103,19 @@ def _expand(value: str, env: dict[str, str], root: str, depth: int = 0) -> str:
     return _REF.sub(sub, value)
 
 
-def compile_flags(root: str | Path, rel: str) -> CompileFlags | None:
+def compile_flags(root: str | Path, rel: str, cache: ParseCache) -> CompileFlags | None:
     """The extra flags the kernel build gives `rel` (a tree path under sys/),
-    or None when its compile-with line (if any) adds nothing."""
+    or None when its compile-with line (if any) adds nothing.  sys/conf is read
+    once a run (`cache`)."""
     root = str(root)
     if not rel.startswith("sys/"):
         return None
-    line = _compile_lines(root).get(rel[len("sys/"):])
+    line = cache.get("kernel-compile-lines", root, partial(_compile_lines, root)).get(
+        rel[len("sys/"):])
     if line is None:
         return None
-    words = _expand(line, _make_vars(root), root).split()
+    env = cache.get("kernel-make-vars", root, partial(_make_vars, root))
+    words = _expand(line, env, root).split()
     flags = CompileFlags()
     seen_usual = False
     for i, w in enumerate(words):
@@ -166,7 +169,6 @@ def _conf_lines(conf_dir: Path, name: str, depth: int = 0) -> list[tuple[str, st
     return out
 
 
-@lru_cache(maxsize=8)
 def _option_homes(root: str, arch: str) -> dict[str, str]:
     """sys/conf/options and options.<arch>: option -> its opt_*.h header."""
     homes: dict[str, str] = {}
@@ -185,13 +187,17 @@ def _option_homes(root: str, arch: str) -> dict[str, str]:
     return homes
 
 
-@lru_cache(maxsize=8)
-def kernel_options(root: str | Path, arch: str,
+def kernel_options(root: str | Path, arch: str, cache: ParseCache,
                    kernconf: str = DEFAULT_KERNCONF) -> KernelOptions | None:
     """The opt_*.h headers config(8) writes for sys/<arch>/conf/<kernconf>, and
     the options of opt_global.h (the build's `-include opt_global.h`); None
-    when the tree has no such config."""
+    when the tree has no such config.  Read once a run (`cache`)."""
     root = str(root)
+    return cache.get("kernel-options", (root, arch, kernconf),
+                     partial(_kernel_options, root, arch, kernconf))
+
+
+def _kernel_options(root: str, arch: str, kernconf: str) -> KernelOptions | None:
     conf_dir = Path(root, "sys", arch, "conf")
     lines = _conf_lines(conf_dir, kernconf)
     if not lines:

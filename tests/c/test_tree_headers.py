@@ -324,3 +324,22 @@ def test_arm_macros_follow_the_machine_line_of_generic(tmp_path):
     (other / "sys" / "arm" / "include").mkdir(parents=True)
     (other / "sys" / "arm" / "arm").mkdir()
     assert default_config(other / "sys" / "arm" / "arm" / "a.c").arch == "arm"
+
+
+def test_kernel_options_are_read_once_a_run_and_afresh_in_the_next(tmp_path):
+    # They hang off the run's ParseCache, not a process-wide cache: a GENERIC
+    # edited between two runs in one process is seen by the second.
+    from refactor.c.kernconf import kernel_options
+    from refactor.parsecache import ParseCache
+
+    root = _tree(tmp_path)
+    (root / "sys" / "conf").mkdir()
+    (root / "sys" / "conf" / "options").write_text("SMP\topt_global.h\n")
+    (root / "sys" / "amd64" / "conf").mkdir(parents=True)
+    generic = root / "sys" / "amd64" / "conf" / "GENERIC"
+    generic.write_text("options \tSMP\n")
+    run = ParseCache()
+    assert kernel_options(str(root), "amd64", run).global_defines == ["SMP"]
+    generic.write_text("nooptions \tSMP\n")
+    assert kernel_options(str(root), "amd64", run).global_defines == ["SMP"]  # same run
+    assert kernel_options(str(root), "amd64", ParseCache()).global_defines == []
