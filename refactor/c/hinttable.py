@@ -22,7 +22,8 @@ hand, the shapes are read off each macro's own definition:
   expands to nothing or only to attributes (`__user`, `__constructor`).
 
 A name counts when every definition of it that has one of these shapes agrees
-(an empty stand-in definition, as userland shims have, does not vote; a
+(an empty stand-in definition, as userland shims have, does not vote, nor
+one whose body is `()`, the traditional-C half of a prototype wrapper; a
 definition of another shape, such as queue.h's LIST_HEAD against Linux's, does).  The
 table is generated (`python -m refactor.c.hinttable TREE... > FILE`) into
 hint_table.tsv beside this module; each CFile also learns from its own
@@ -297,8 +298,10 @@ def learn(texts: Iterable[bytes], known: dict[str, Kind] | None = None) -> dict[
                     params is None and not toks and _GUARD.search(name)):
                 continue  # `#define static` in a test; include guards; option flags
             got = _classify(name, params, toks, ctx)
-            if got is None and not toks:
-                continue  # an empty stand-in does not vote
+            if got is None and (not toks or (params is not None and toks == [b"(", b")"])):
+                # An empty stand-in does not vote, nor a pre-ANSI one that drops
+                # a prototype (`#define __P(protos) ()` beside `protos`).
+                continue
             if name in seen and seen[name] != got:
                 seen[name] = None
             else:

@@ -188,3 +188,16 @@ def test_a_plain_word_spelling_static_is_no_hint():
                          b"#define yyconst const\n#define __hidden_static static\n"])
     assert "local" not in t and "private" not in t
     assert t["yyconst"] == ("attribute", ()) and t["__hidden_static"] == ("attribute", ())
+
+
+def test_a_prototype_wrapper_with_a_traditional_c_stand_in_is_still_a_wrapper():
+    # cdefs.h style: one definition passes the prototype on, the pre-ANSI one drops it.
+    defs = [b"#ifdef HAVE_PROTOS\n#define\tMY_PROTO(args)\targs\n#else\n"
+            b"#define\tMY_PROTO(args)\t()\n#endif\n"]
+    t = hinttable.learn(defs)
+    assert t["MY_PROTO"] == ("wrapper", ())
+    cf = CFile(defs[0] + b"static int probe MY_PROTO((struct dev *, int));\n", "p.c")
+    assert cf.errors == []
+    assert [i.kind for i in cf.idents("dev")] == ["tag"]
+    # a `()` definition alone teaches nothing
+    assert "NO_PROTO" not in hinttable.learn([b"#define NO_PROTO(args) ()\n"])
