@@ -914,3 +914,23 @@ def case_ranges(masked: bytes) -> tuple[bytes, list[Region]]:
         regions.append(Region(m.start(1), m.end(1), "...", "operator-argument"))
     return bytes(buf), regions
 
+
+
+def implicit_ints(masked: bytes) -> tuple[bytes, list[Region]]:
+    """K&R's implicit int: `register c;`, `register i, j = 0;` declare ints with no
+    type, which tree-sitter-c reads only with one.  `register` becomes `int` and
+    spaces (it names nothing, so no identifier is lost)."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    for i in range(len(toks) - 2):
+        kind, s, e = toks[i]
+        if masked[s:e] != b"register" or toks[i + 1][0] != "id":
+            continue
+        name = masked[toks[i + 1][1]:toks[i + 1][2]]
+        if name.decode("ascii") in C_KEYWORDS or \
+                masked[toks[i + 2][1]:toks[i + 2][2]] not in (b";", b",", b"=", b"["):
+            continue
+        buf[s:e] = b"int".ljust(e - s)
+        regions.append(Region(s, e, "register", "keyword"))
+    return bytes(buf), regions

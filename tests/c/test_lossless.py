@@ -464,3 +464,12 @@ def test_error_at_covers_the_whole_line_and_names_it():
     assert cf.error_at(line2, line2) is None
     assert cf.error_at(src.index(b"int c"), src.index(b"int c")) is None
     assert cf.error_at(line2 + 4, line2 + 4) is not None
+
+
+def test_register_with_no_type_is_an_implicit_int():
+    src = (b"int\ncount(s)\n\tchar *s;\n{\n\tregister n, k = 0;\n\tregister char *p;\n\n"
+           b"\tfor (p = s, n = 0; *p; p++)\n\t\tn++;\n\treturn (n + k);\n}\n")
+    cf = _clean(src)
+    assert len(cf.data) == len(cf.masked) and cf.masked.count(b"\n") == src.count(b"\n")
+    assert [i.kind for i in cf.idents("n")] == ["ordinary"] * 4
+    assert b"register char *p" in cf.masked  # a typed declaration is left alone
