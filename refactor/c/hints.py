@@ -934,3 +934,30 @@ def implicit_ints(masked: bytes) -> tuple[bytes, list[Region]]:
         buf[s:e] = b"int".ljust(e - s)
         regions.append(Region(s, e, "register", "keyword"))
     return bytes(buf), regions
+
+
+def function_pointer_casts(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """`(u_int (*)(void *, u_int))f`: a cast to a function pointer whose return type
+    is a typedef name, which tree-sitter-c reads as a call.  `NAME (*)` right after
+    `(` is only ever a type name; NAME becomes `int` and spaces (when it is that
+    long), kept as a Region word of kind type."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+
+    def text(i: int) -> bytes:
+        return masked[toks[i][1]:toks[i][2]]
+
+    for i in range(1, len(toks) - 3):
+        kind, s, e = toks[i]
+        # (the scan may have read `u_int(*)` as a macro given an operator: `(0)`)
+        star = toks[i + 2][1]
+        if kind != "id" or e - s < 3 or text(i - 1) != b"(" or text(i + 1) != b"(" or \
+                data[star:star + 1] != b"*" or text(i + 3) != b")" or \
+                masked[s:e].decode("ascii") in C_KEYWORDS:
+            continue
+        name = data[s:e].decode("latin-1")
+        buf[s:e] = b"int".ljust(e - s)
+        buf[star] = ord("*")
+        regions.append(Region(s, e, name, "type-argument", (Word(s, e, name, "type"),)))
+    return bytes(buf), regions

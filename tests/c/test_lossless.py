@@ -473,3 +473,12 @@ def test_register_with_no_type_is_an_implicit_int():
     assert len(cf.data) == len(cf.masked) and cf.masked.count(b"\n") == src.count(b"\n")
     assert [i.kind for i in cf.idents("n")] == ["ordinary"] * 4
     assert b"register char *p" in cf.masked  # a typed declaration is left alone
+
+
+def test_a_cast_to_a_function_pointer_returning_a_typedef():
+    src = (b"static my_int_t (*hook)(void *, int);\n"
+           b"void\nreset(void)\n{\n\thook = (my_int_t (*)(void *, int))do_nothing;\n"
+           b"\tn = sizeof(my_int_t (*)(void));\n}\n")
+    cf = _clean(src)
+    assert len(cf.idents("my_int_t")) == 3 and len(cf.idents("do_nothing")) == 1
+    assert cf.function("reset") is not None
