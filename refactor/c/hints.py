@@ -252,6 +252,10 @@ _TYPE_ARG = re.compile(
 _OPERATOR_ARG = re.compile(rb"\s*(?:[<>=!]=|<<|>>|&&|\|\||[<>+\-*/%&|^])\s*")
 _DECLARATOR_BEFORE = re.compile(
     rb"\b(?:void|char|short|int|long|float|double|signed|unsigned|_Bool|[a-z]\w*_t)[\s*]*\Z")
+# What an operand may follow (a prefix macro elsewhere is left alone).
+_OPERAND_BEFORE = re.compile(rb"(?:[-(,=?:!&|^~+*/%<>\[{;]|\breturn)\s*$")
+# What a statement may follow (a statement macro elsewhere is left alone).
+_STATEMENT_BEFORE = re.compile(rb"(?:[;{}:)]|\belse|\bdo)\s*$")
 _STORAGE_BEFORE = re.compile(rb"(?:\b(?:static|extern)[ \t]+)+$")
 
 
@@ -317,6 +321,19 @@ def scan(data: bytes, extra: Iterable[str] = (),
             # `static void\nmodule_init(void *arg)`: a function of the same name as
             # some other program's macro is declared here, not the macro used.
             learned = ("", ())
+        if learned[0] == "prefix" and _OPERAND_BEFORE.search(data, max(0, start - 40), start) \
+                and data[after : after + 1] not in (b";", b",", b")", b"]", b"=", b""):
+            # `outb(port, BYTE v)`: the operand stands alone.
+            _blank(buf, start, m.end())
+            regions.append(Region(start, m.end(), name, "attribute"))
+            continue
+        if learned[0] == "statement" and _STATEMENT_BEFORE.search(
+                data, max(0, start - 40), start):
+            # `if (bad) FAIL`, `YY_BREAK` after a statement: an empty statement.
+            _blank(buf, start, m.end())
+            buf[start] = ord(";")
+            regions.append(Region(start, m.end(), name, "statement"))
+            continue
         if name in _BARE_ATTRIBUTES or (name in DEFAULT_HINTS and not has_args) or (
             name in extra_names and call is None
         ) or learned[0] == "attribute":
