@@ -252,6 +252,10 @@ _TYPE_ARG = re.compile(
 _OPERATOR_ARG = re.compile(rb"\s*(?:[<>=!]=|<<|>>|&&|\|\||[<>+\-*/%&|^])\s*")
 _DECLARATOR_BEFORE = re.compile(
     rb"\b(?:void|char|short|int|long|float|double|signed|unsigned|_Bool|[a-z]\w*_t)[\s*]*\Z")
+# What an operand may follow (a prefix macro elsewhere is left alone).
+_OPERAND_BEFORE = re.compile(rb"(?:[-(,=?:!&|^~+*/%<>\[{;]|\breturn)\s*$")
+# What a statement may follow (a statement macro elsewhere is left alone).
+_STATEMENT_BEFORE = re.compile(rb"(?:[;{}:)]|\belse|\bdo)\s*$")
 _STORAGE_BEFORE = re.compile(rb"(?:\b(?:static|extern)[ \t]+)+$")
 
 
@@ -317,6 +321,19 @@ def scan(data: bytes, extra: Iterable[str] = (),
             # `static void\nmodule_init(void *arg)`: a function of the same name as
             # some other program's macro is declared here, not the macro used.
             learned = ("", ())
+        if learned[0] == "prefix" and _OPERAND_BEFORE.search(data, max(0, start - 40), start) \
+                and data[after : after + 1] not in (b";", b",", b")", b"]", b"=", b""):
+            # `outb(port, BYTE v)`: the operand stands alone.
+            _blank(buf, start, m.end())
+            regions.append(Region(start, m.end(), name, "attribute"))
+            continue
+        if learned[0] == "statement" and _STATEMENT_BEFORE.search(
+                data, max(0, start - 40), start):
+            # `if (bad) FAIL`, `YY_BREAK` after a statement: an empty statement.
+            _blank(buf, start, m.end())
+            buf[start] = ord(";")
+            regions.append(Region(start, m.end(), name, "statement"))
+            continue
         if name in _BARE_ATTRIBUTES or (name in DEFAULT_HINTS and not has_args) or (
             name in extra_names and call is None
         ) or learned[0] == "attribute":
@@ -914,3 +931,50 @@ def case_ranges(masked: bytes) -> tuple[bytes, list[Region]]:
         regions.append(Region(m.start(1), m.end(1), "...", "operator-argument"))
     return bytes(buf), regions
 
+
+
+def implicit_ints(masked: bytes) -> tuple[bytes, list[Region]]:
+    """K&R's implicit int: `register c;`, `register i, j = 0;` declare ints with no
+    type, which tree-sitter-c reads only with one.  `register` becomes `int` and
+    spaces (it names nothing, so no identifier is lost)."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    for i in range(len(toks) - 2):
+        kind, s, e = toks[i]
+        if masked[s:e] != b"register" or toks[i + 1][0] != "id":
+            continue
+        name = masked[toks[i + 1][1]:toks[i + 1][2]]
+        if name.decode("ascii") in C_KEYWORDS or \
+                masked[toks[i + 2][1]:toks[i + 2][2]] not in (b";", b",", b"=", b"["):
+            continue
+        buf[s:e] = b"int".ljust(e - s)
+        regions.append(Region(s, e, "register", "keyword"))
+    return bytes(buf), regions
+
+
+def function_pointer_casts(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """`(u_int (*)(void *, u_int))f`: a cast to a function pointer whose return type
+    is a typedef name, which tree-sitter-c reads as a call.  `NAME (*)` right after
+    `(` is only ever a type name; NAME becomes `int` and spaces (when it is that
+    long), kept as a Region word of kind type."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+
+    def text(i: int) -> bytes:
+        return masked[toks[i][1]:toks[i][2]]
+
+    for i in range(1, len(toks) - 3):
+        kind, s, e = toks[i]
+        # (the scan may have read `u_int(*)` as a macro given an operator: `(0)`)
+        star = toks[i + 2][1]
+        if kind != "id" or e - s < 3 or text(i - 1) != b"(" or text(i + 1) != b"(" or \
+                data[star:star + 1] != b"*" or text(i + 3) != b")" or \
+                masked[s:e].decode("ascii") in C_KEYWORDS:
+            continue
+        name = data[s:e].decode("latin-1")
+        buf[s:e] = b"int".ljust(e - s)
+        buf[star] = ord("*")
+        regions.append(Region(s, e, name, "type-argument", (Word(s, e, name, "type"),)))
+    return bytes(buf), regions

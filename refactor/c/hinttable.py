@@ -17,12 +17,17 @@ hand, the shapes are read off each macro's own definition:
 - typed-name: `VNET_DEFINE(t, n)` expands to the type t, then the name n
   (maybe through a naming macro), then attributes: `VNET_DEFINE(int, x) = 1;`;
 - wrapper: it expands to its one argument (`__P((int, char *))`);
+- prefix: an object-like macro made of casts and unary operators
+  (`#define BYTE *(u_char *)&`), which only stands before an operand;
+- statement: an object-like macro that is a whole statement (`{ ...; }`,
+  `break;`), used where a statement stands (`if (bad) FAIL`);
 - attribute: an object-like macro that spells a qualifier (`complex` for
   `_Complex`), or one spelled with a leading underscore that
   expands to nothing or only to attributes (`__user`, `__constructor`).
 
 A name counts when every definition of it that has one of these shapes agrees
-(an empty stand-in definition, as userland shims have, does not vote; a
+(an empty stand-in definition, as userland shims have, does not vote, nor
+one whose body is `()`, the traditional-C half of a prototype wrapper; a
 definition of another shape, such as queue.h's LIST_HEAD against Linux's, does).  The
 table is generated (`python -m refactor.c.hinttable TREE... > FILE`) into
 hint_table.tsv beside this module; each CFile also learns from its own
@@ -102,6 +107,40 @@ def _top_level(toks: list[bytes], tok: bytes) -> bool:
     return False
 
 
+_PREFIX_OPS = frozenset({b"*", b"&", b"-", b"!", b"~"})
+_STATEMENT_WORDS = frozenset({b"if", b"for", b"while", b"do", b"switch", b"return", b"break",
+                              b"continue", b"goto"})
+
+
+def _is_prefix(toks: list[bytes]) -> bool:
+    """Casts and unary operators with no operand (`*(u_char *)&`, `(long)`): the body
+    of an object-like macro that only ever stands before an expression."""
+    i, casts = 0, 0
+    while i < len(toks):
+        if toks[i] in _PREFIX_OPS:
+            i += 1
+            continue
+        end = _group_end(toks, i) if toks[i] == b"(" else 0
+        inner = toks[i + 1 : end - 1] if end else []
+        # a cast: base type words, maybe qualifiers and stars, nothing else
+        if not inner or not any(t in _TYPE_WORDS for t in inner) or \
+                not all(t in _TYPE_WORDS or t == b"*" for t in inner):
+            return False
+        casts += 1
+        i = end
+    return casts > 0
+
+
+def _is_statement(toks: list[bytes]) -> bool:
+    """A whole statement: a braced block, or one that starts with a statement keyword
+    and ends in `;` (`break;`, `{ warn(); return 1; }`)."""
+    if not toks:
+        return False
+    if toks[0] == b"{":  # a block, not an initializer: it holds a statement's `;`
+        return _group_end(toks, 0) == len(toks) and b";" in toks
+    return toks[0] in _STATEMENT_WORDS and toks[-1] == b";" and toks[:1] != [b"do"]
+
+
 def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
               known: dict[str, Kind]) -> Kind | None:
     if params is None:  # object-like
@@ -110,6 +149,10 @@ def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
             # `#define complex _Complex`: a qualifier's spelling.  Not zlib's
             # `#define local static`: a plain word that other programs use as a name.
             return ("attribute", ())
+        if _is_prefix(toks):
+            return ("prefix", ())  # `#define BYTE *(unsigned char *)&`: `BYTE x` reads as x
+        if _is_statement(toks):
+            return ("statement", ())  # `#define FAIL { cleanup(); return 1; }`, `break;`
         if not name.startswith("_"):
             return None  # `#define exit` in one program must not hide every `exit`
         if not toks:
@@ -297,8 +340,10 @@ def learn(texts: Iterable[bytes], known: dict[str, Kind] | None = None) -> dict[
                     params is None and not toks and _GUARD.search(name)):
                 continue  # `#define static` in a test; include guards; option flags
             got = _classify(name, params, toks, ctx)
-            if got is None and not toks:
-                continue  # an empty stand-in does not vote
+            if got is None and (not toks or (params is not None and toks == [b"(", b")"])):
+                # An empty stand-in does not vote, nor a pre-ANSI one that drops
+                # a prototype (`#define __P(protos) ()` beside `protos`).
+                continue
             if name in seen and seen[name] != got:
                 seen[name] = None
             else:

@@ -188,3 +188,37 @@ def test_a_plain_word_spelling_static_is_no_hint():
                          b"#define yyconst const\n#define __hidden_static static\n"])
     assert "local" not in t and "private" not in t
     assert t["yyconst"] == ("attribute", ()) and t["__hidden_static"] == ("attribute", ())
+
+
+def test_a_prototype_wrapper_with_a_traditional_c_stand_in_is_still_a_wrapper():
+    # cdefs.h style: one definition passes the prototype on, the pre-ANSI one drops it.
+    defs = [b"#ifdef HAVE_PROTOS\n#define\tMY_PROTO(args)\targs\n#else\n"
+            b"#define\tMY_PROTO(args)\t()\n#endif\n"]
+    t = hinttable.learn(defs)
+    assert t["MY_PROTO"] == ("wrapper", ())
+    cf = CFile(defs[0] + b"static int probe MY_PROTO((struct dev *, int));\n", "p.c")
+    assert cf.errors == []
+    assert [i.kind for i in cf.idents("dev")] == ["tag"]
+    # a `()` definition alone teaches nothing
+    assert "NO_PROTO" not in hinttable.learn([b"#define NO_PROTO(args) ()\n"])
+
+
+def test_object_like_macros_that_expand_to_code():
+    defs = (b"#define\tAS_BYTE\t*(unsigned char *)&\n"
+            b"#define\tTO_LONG\t(long)\n"
+            b"#define\tBAIL\t{ report(__LINE__); return 1; }\n"
+            b"#define\tSTOP\tbreak;\n"
+            b"#define\tPAIR\t{ 1, 2 }\n"        # an initializer, no statement
+            b"#define\tSUM\t(a + b)\n")         # an expression, no cast
+    t = hinttable.learn([defs])
+    assert t["AS_BYTE"] == t["TO_LONG"] == ("prefix", ())
+    assert t["BAIL"] == t["STOP"] == ("statement", ())
+    assert "PAIR" not in t and "SUM" not in t
+    src = defs + (b"int\nput(struct dev *d, int v)\n{\n\twrite(d->port, AS_BYTE v);\n"
+                  b"\tn = TO_LONG (d->count);\n\tif (v < 0) BAIL\n"
+                  b"\tswitch (v) {\n\tcase 1:\n\t\tv++;\n\t\tSTOP\n\t}\n\treturn 0;\n}\n"
+                  b"int AS_BYTE_count = 1;\n")
+    cf = CFile(src, "c.c")
+    assert cf.errors == [] and len(cf.masked) == len(src)
+    assert [it.name for it in cf.toplevel() if it.kind == "function"] == ["put"]
+    assert len(cf.idents("v")) == 5

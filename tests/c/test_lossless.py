@@ -464,3 +464,21 @@ def test_error_at_covers_the_whole_line_and_names_it():
     assert cf.error_at(line2, line2) is None
     assert cf.error_at(src.index(b"int c"), src.index(b"int c")) is None
     assert cf.error_at(line2 + 4, line2 + 4) is not None
+
+
+def test_register_with_no_type_is_an_implicit_int():
+    src = (b"int\ncount(s)\n\tchar *s;\n{\n\tregister n, k = 0;\n\tregister char *p;\n\n"
+           b"\tfor (p = s, n = 0; *p; p++)\n\t\tn++;\n\treturn (n + k);\n}\n")
+    cf = _clean(src)
+    assert len(cf.data) == len(cf.masked) and cf.masked.count(b"\n") == src.count(b"\n")
+    assert [i.kind for i in cf.idents("n")] == ["ordinary"] * 4
+    assert b"register char *p" in cf.masked  # a typed declaration is left alone
+
+
+def test_a_cast_to_a_function_pointer_returning_a_typedef():
+    src = (b"static my_int_t (*hook)(void *, int);\n"
+           b"void\nreset(void)\n{\n\thook = (my_int_t (*)(void *, int))do_nothing;\n"
+           b"\tn = sizeof(my_int_t (*)(void));\n}\n")
+    cf = _clean(src)
+    assert len(cf.idents("my_int_t")) == 3 and len(cf.idents("do_nothing")) == 1
+    assert cf.function("reset") is not None
