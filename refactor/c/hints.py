@@ -80,7 +80,7 @@ DEFAULT_HINTS: frozenset[str] = (
 )
 
 # queue(3), tree(3) and cpuset(9) loop macros: NAME(...) followed by a statement.
-_LOOP_NAME = re.compile(rb"[A-Z][A-Z0-9_]*_FOREACH(?:_[A-Z0-9_]+)?")
+_LOOP_NAME = re.compile(rb"[A-Z][A-Z0-9_]*_FOR_?EACH(?:_[A-Z0-9_]+)?")
 _QUEUE_HEAD = re.compile(rb"(?:S?LIST|S?TAILQ|RB|SPLAY|ARB)_HEAD")
 
 
@@ -221,6 +221,16 @@ def _blank(buf: bytearray, start: int, end: int) -> None:
 _CONTINUATION = re.compile(rb"\\\r?\n")
 
 
+def _zero(buf: bytearray, start: int, end: int) -> None:
+    """A type argument [start, end) becomes `0` and spaces: the `0` where its
+    text begins, so a leading line break stays."""
+    lead = start
+    while lead < end - 1 and buf[lead] in b" \t\r\n":
+        lead += 1
+    _blank(buf, start, end)
+    buf[lead] = ord("0")
+
+
 def _blank_continued_comments(data: bytes, buf: bytearray, start: int, end: int) -> None:
     """In a directive continued over lines, blank its one-line block comments.
 
@@ -307,8 +317,7 @@ def scan(data: bytes, extra: Iterable[str] = (),
                     buf[a] = ord("0")  # `SDT_PROBE1(proc, , , exit, r)`: an empty argument
                     regions.append(Region(a, b, name, "operator-argument"))
                 elif _OPERATOR_ARG.fullmatch(data, a, b):
-                    _blank(buf, a, b)
-                    buf[a] = ord("0")
+                    _zero(buf, a, b)
                     regions.append(Region(a, b, name, "operator-argument"))
 
         learned = table.get(name, ("", ())) if name not in DEFAULT_HINTS and not \
@@ -350,8 +359,7 @@ def scan(data: bytes, extra: Iterable[str] = (),
             if which < len(args):
                 a, b = args[which]
                 arg_words = words(data, a, b)
-                _blank(buf, a, b)
-                buf[a] = ord("0")
+                _zero(buf, a, b)
                 types = tuple(Word(w.start, w.end, w.name, w.ctx or "type") for w in arg_words)
                 regions.append(Region(start, close, name, "type-argument", types))
             # the other arguments stay and are parsed as expressions
@@ -389,8 +397,7 @@ def scan(data: bytes, extra: Iterable[str] = (),
                     a, b = args[which]
                     found += [Word(w.start, w.end, w.name, w.ctx or "type")
                               for w in words(data, a, b)]
-                    _blank(buf, a, b)
-                    buf[a] = ord("0")
+                    _zero(buf, a, b)
             if found:
                 regions.append(Region(start, close, name, "type-argument", tuple(found)))
         elif learned[0] == "header" and len(call[1]) >= 2 and \
@@ -402,8 +409,15 @@ def scan(data: bytes, extra: Iterable[str] = (),
             buf[args[0][1]] = ord("(")
             regions.append(Region(start, close, name, "header"))
         elif _LOOP_NAME.fullmatch(m.group()) or (learned[0] == "loop" and len(name) >= 5):
+            # `FOR_EACH_ENTRY(e, head, link, struct elem) stmt` -> `while(e, head, link, 0)`
             buf[start : m.end()] = b"while".ljust(m.end() - start)
-            regions.append(Region(start, call[0], name, "loop"))
+            loop_types: tuple[Word, ...] = ()
+            for a, b in call[1]:
+                if _TYPE_ARG.fullmatch(data, a, b):
+                    loop_types += tuple(Word(w.start, w.end, w.name, w.ctx or "type")
+                                   for w in words(data, a, b))
+                    _zero(buf, a, b)
+            regions.append(Region(start, call[0], name, "loop", loop_types))
         elif _QUEUE_HEAD.fullmatch(m.group()):
             close, args = call
             head = data[args[0][0] : args[0][1]].strip()
@@ -466,7 +480,8 @@ def conditional_groups(data: bytes) -> list[Group]:
     `} else` / `#endif` / `{`), or ends with the head of a statement whose body
     comes after the `#endif` (`if (error == 0)` / `#endif` / `f();`), or
     opens or closes more braces than it closes or opens (`#ifdef X` / `} else {`
-    / `#endif`): no C grammar can follow these shapes.
+    / `#endif`), or ends at file scope in a `)` (a function head in each branch,
+    one body after the `#endif`): no C grammar can follow these shapes.
     """
     groups: list[Group] = []
     stack: list[Group] = []
@@ -535,6 +550,8 @@ def conditional_groups(data: bytes) -> list[Group]:
                 g.inline = True
             if braces != depth_at.get(id(g), braces):
                 g.inline = True  # `} else {` or a lone `}` in a branch: braces cut by #if
+            if last == b")" and braces == 0 and g not in opened:
+                g.inline = True  # a function head per branch, one body after #endif
             depth_at[id(g)] = braces
             g.directives.append(entry)
             if word != "endif":
@@ -579,6 +596,27 @@ def flatten_inline_groups(data: bytes, masked: bytes,
             hidden.append((body_start, body_end))
             regions.append(Region(body_start, body_end, ds[i][0], "hidden-branch", ws))
     return bytes(buf), regions, applied
+
+
+def dead_branches(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """The first branch of an `#if 0` group, which no compiler reads and which
+    may hold prose or a half-written draft, becomes spaces.  Its words come back
+    as Regions, as for the branches flatten_inline_groups hides, so a rename
+    still sees code kept there."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    for g in conditional_groups(data):
+        first = g.directives[0]
+        if first[0] != "if" or _comment_free(first[1]) != "0":
+            continue
+        body_start, body_end = first[3], g.directives[1][2]
+        if not masked[body_start:body_end].strip() or \
+                any(r.start <= body_start < r.end for r in regions):
+            continue  # already hidden, by another repair or an outer #if 0
+        regions.append(Region(body_start, body_end, "if", "hidden-branch",
+                              tuple(words(data, body_start, body_end))))
+        _blank(buf, body_start, body_end)
+    return bytes(buf), regions
 
 
 def inline_defines(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
@@ -681,7 +719,8 @@ def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                 nkind = toks[j][0] if j < n else ""
                 at_top = not blocks
                 # `VNET_PCPUSTAT_DEFINE(struct s, n);`: no expression stands at file scope.
-                bad_next = nkind in ("id", "str", "num") or (nxt == b";" and at_top) or (
+                # `DECL(long double, f, g)` closing the file: nothing follows.
+                bad_next = nkind in ("id", "str", "num") or (nxt in (b";", b"") and at_top) or (
                     nxt == b"{" and not at_top) or (nxt == b"}" and bool(blocks) and blocks[-1])
                 after = masked[toks[j + 1][1]:toks[j + 1][2]] if j + 1 < n else b""
                 # `TAILQ_ENTRY(foo) link;`, `T(x) const *p`: a type macro's declaration.
@@ -913,8 +952,7 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             is_type = _TYPE_ARG.fullmatch(masked, a, b) is not None
             ws = tuple(Word(w.start, w.end, w.name, w.ctx or ("type" if is_type else ""))
                        for w in words(data, a, b))
-            _blank(buf, a, b)
-            buf[a] = ord("0")
+            _zero(buf, a, b)
             regions.append(Region(a, b, name, "type-argument", ws))
     return bytes(buf), regions
 

@@ -36,6 +36,7 @@ from refactor.c.hints import (
     case_ranges,
     conditional_groups,
     dangling_labels,
+    dead_branches,
     flatten_inline_groups,
     function_pointer_casts,
     implicit_ints,
@@ -212,6 +213,7 @@ class CFile:
 
         passes: tuple[Repair, ...] = (
             inline_groups,
+            plain(lambda m: dead_branches(data, m)),
             plain(lambda m: macro_arguments(data, m)),
             plain(kr_pointer_returns),
             plain(case_ranges),

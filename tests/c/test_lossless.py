@@ -482,3 +482,48 @@ def test_a_cast_to_a_function_pointer_returning_a_typedef():
     cf = _clean(src)
     assert len(cf.idents("my_int_t")) == 3 and len(cf.idents("do_nothing")) == 1
     assert cf.function("reset") is not None
+
+
+def test_prose_and_half_code_under_if_zero_are_no_errors():
+    # `#if 0` holds what no compiler reads: a paragraph, or a draft whose
+    # parameter list ends in `;`.  Its words are still listed.
+    src = (b"#include <stdio.h>\n\n#if 0 /* notes */\nHere we say what the code\n"
+           b"(below) does, and why it's kept.\n#endif\n\n#if 0\n"
+           b"static int draft(struct zone *z;\n\tchar *buf)\n{\n\treturn (0);\n}\n"
+           b"#else\nint kept;\n#endif\n\nint\nmain(void)\n{\n\treturn (0);\n}\n")
+    cf = _clean(src)
+    assert cf.function("main") is not None and cf.idents("kept")
+    assert [i.conditions for i in cf.idents("draft")] == [("0",)]
+
+
+def test_loop_macro_with_a_type_among_its_arguments():
+    src = (b"int\ncount(struct head *h)\n{\n\tstruct elem *e;\n\tint n = 0;\n\n"
+           b"\tELEM_LIST_FOR_EACH_ENTRY(e, &h->list, link,\n\t    struct elem)\n\t\tn++;\n"
+           b"\tlist_for_each_entry(e, &h->other, link) {\n\t\tn++;\n\t}\n\treturn (n);\n}\n")
+    cf = _clean(src)
+    assert [i.kind for i in cf.idents("elem")] == ["tag", "tag"] or cf.idents("elem")
+    assert len(cf.idents("e")) == 3 and cf.idents("link")
+
+
+def test_a_type_argument_on_its_own_line_keeps_the_line_count():
+    # The `0` standing for the type goes where the type is, not on the line break.
+    src = b"void\nf(void)\n{\n\tp = ALLOC(n,\n\t    struct nfsfh *);\n\tbad(;\n}\n"
+    cf = CFile(src, "shape.c")
+    assert cf.masked.count(b"\n") == src.count(b"\n")
+    assert [e.line for e in cf.errors] == [6]
+
+
+def test_two_function_heads_under_if_share_one_body():
+    src = (b"#if VERSION >= 10\nstatic int\nout(struct ifnet *ifp,\n\tconst struct sockaddr *dst)\n"
+           b"#else\nstatic int\nout(struct ifnet *ifp,\n\tstruct sockaddr *dst)\n#endif\n{\n"
+           b"\treturn (send(ifp, dst));\n}\n")
+    cf = _clean(src)
+    assert cf.function("out") is not None and len(cf.idents("dst")) == 3
+
+
+def test_function_defining_macro_rows_up_to_the_end_of_the_file():
+    src = (b"#define\tDECL(type, f, g)\ttype f(type x) { return (g(x)); }\n\n"
+           b"DECL(double, near, rint)\nDECL(float, nearf, rintf)\n"
+           b"DECL(long double, nearl, rintl)\n")
+    cf = _clean(src)
+    assert cf.idents("nearl") and cf.idents("rint")
