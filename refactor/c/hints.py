@@ -415,7 +415,7 @@ def scan(data: bytes, extra: Iterable[str] = (),
             for a, b in call[1]:
                 if _TYPE_ARG.fullmatch(data, a, b):
                     loop_types += tuple(Word(w.start, w.end, w.name, w.ctx or "type")
-                                   for w in words(data, a, b))
+                                        for w in words(data, a, b))
                     _zero(buf, a, b)
             regions.append(Region(start, call[0], name, "loop", loop_types))
         elif _QUEUE_HEAD.fullmatch(m.group()):
@@ -954,6 +954,29 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                        for w in words(data, a, b))
             _zero(buf, a, b)
             regions.append(Region(a, b, name, "type-argument", ws))
+    return bytes(buf), regions
+
+
+def string_macros(masked: bytes) -> tuple[bytes, list[Region]]:
+    """`printk(KERN_ERR PFX "...")`: two or more words before a string literal,
+    macros that expand to strings.  tree-sitter-c reads one word joined to a
+    string, not two in a row: all but the last become spaces, their names kept
+    (Region words)."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    i, n = 0, len(toks)
+    while i < n:
+        j = i
+        while j < n and toks[j][0] == "id" and \
+                masked[toks[j][1]:toks[j][2]].decode("ascii") not in C_KEYWORDS:
+            j += 1
+        if j - i >= 2 and j < n and toks[j][0] == "str":
+            for _kind, s, e in toks[i:j - 1]:
+                name = masked[s:e].decode("ascii")
+                _blank(buf, s, e)
+                regions.append(Region(s, e, name, "attribute", (Word(s, e, name),)))
+        i = max(j, i + 1)
     return bytes(buf), regions
 
 

@@ -45,6 +45,7 @@ from refactor.c.hints import (
     macro_arguments,
     scan,
     stray_words,
+    string_macros,
     words,
 )
 from refactor.c.words import DEFINE_RE as _DEFINE_RE
@@ -58,8 +59,9 @@ _DIRECTIVE_TOKENS = frozenset({
 })
 # Spelled like types by tree-sitter's primitive_type, but part of C itself.
 _BASE_TYPES = frozenset("void char short int long float double signed unsigned _Bool".split())
+# (a concatenated_string is walked: `"%" PRIu64 "\n"` names a macro)
 _NO_IDENTS = frozenset({"comment", "string_literal", "system_lib_string", "char_literal",
-                        "concatenated_string", "raw_string_literal"})
+                        "raw_string_literal"})
 _MACRO_NAME_PARENTS = frozenset({"preproc_def", "preproc_function_def", "preproc_ifdef",
                                  "preproc_elifdef", "macro_type_specifier"})
 
@@ -217,6 +219,7 @@ class CFile:
             plain(lambda m: macro_arguments(data, m)),
             plain(kr_pointer_returns),
             plain(case_ranges),
+            plain(string_macros),
             plain(implicit_ints),
             plain(lambda m: function_pointer_casts(data, m)),
             plain(lambda m: bare_macro_calls(data, m)),

@@ -527,3 +527,17 @@ def test_function_defining_macro_rows_up_to_the_end_of_the_file():
            b"DECL(long double, nearl, rintl)\n")
     cf = _clean(src)
     assert cf.idents("nearl") and cf.idents("rint")
+
+
+def test_two_string_macros_before_a_literal():
+    # printk(KERN_ERR PFX "..."): both macros expand to strings.
+    src = (b"void\nf(int n)\n{\n\tprintk(KERN_ERR PFX \"bad %d\\n\", n);\n"
+           b"\tmsg = LEVEL TAG \"x\" SUFFIX;\n}\n")
+    cf = _clean(src)
+    assert cf.idents("KERN_ERR") and cf.idents("PFX") and cf.idents("LEVEL")
+
+
+def test_a_macro_joined_to_a_string_is_listed():
+    cf = _clean(b"void\ng(uint64_t v)\n{\n\tprintf(\"%\" PRIu64 \"\\n\", v);\n"
+                b"\tputs(TAG \"y\");\n}\n")
+    assert cf.idents("PRIu64") and cf.idents("TAG")
