@@ -75,6 +75,8 @@ KEYWORD_SPELLINGS: dict[str, bytes] = {
     "_Thread_local": b"__thread",
 }
 
+ATTRIBUTE_HINTS: frozenset[str] = _BARE_ATTRIBUTES | _ARG_ATTRIBUTES | {"__attribute__",
+                                                                        "__attribute"}
 DEFAULT_HINTS: frozenset[str] = (
     _BARE_ATTRIBUTES | _ARG_ATTRIBUTES | DECLARATION_HINTS | frozenset(TYPE_ARGUMENT_HINTS)
 )
@@ -82,6 +84,11 @@ DEFAULT_HINTS: frozenset[str] = (
 # queue(3), tree(3) and cpuset(9) loop macros: NAME(...) followed by a statement.
 _LOOP_NAME = re.compile(rb"[A-Z][A-Z0-9_]*_FOR_?EACH(?:_[A-Z0-9_]+)?")
 _QUEUE_HEAD = re.compile(rb"(?:S?LIST|S?TAILQ|RB|SPLAY|ARB)_HEAD")
+# Other heads in the same shape, known by an empty or plain name first:
+# `CK_LIST_HEAD(, owner) owners;`, `_HASH_HEAD(, mapper, SIZE) cache;`.
+_OTHER_HEAD = re.compile(rb"[A-Z_][A-Z0-9_]*_HEAD")
+_NAME_ARG = re.compile(rb"\s*(?:[A-Za-z_]\w*)?\s*")  # a plain name, or nothing
+_DECLARATOR_START = re.compile(rb"[A-Za-z_*]")
 
 
 # One lexical token of C.  Directives (only at a line start), comments, strings and
@@ -306,7 +313,9 @@ def scan(data: bytes, extra: Iterable[str] = (),
         after = _skip_space(data, m.end())
         has_args = data[after : after + 1] == b"("
         call = _balanced(data, after) if has_args else None
-        if call is not None and name not in C_KEYWORDS:
+        # `daddr_t (*)(int)`, `struct quirk (*)[]`: an abstract declarator, no call.
+        pointer = call is not None and data[after + 1:call[0] - 1].strip() == b"*"
+        if call is not None and name not in C_KEYWORDS and not pointer:
             # `timespeccmp(a, b, <)`, `ASSERT3U(x, ==, y)`: an operator passed to a
             # macro cannot parse as an argument; `0` in its place can.
             for a, b in call[1]:
@@ -418,7 +427,18 @@ def scan(data: bytes, extra: Iterable[str] = (),
                                         for w in words(data, a, b))
                     _zero(buf, a, b)
             regions.append(Region(start, call[0], name, "loop", loop_types))
-        elif _QUEUE_HEAD.fullmatch(m.group()):
+        elif _QUEUE_HEAD.fullmatch(m.group()) and len(call[1]) == 1 and \
+                _NAME_ARG.fullmatch(data, *call[1][0]) and data[slice(*call[1][0])].strip():
+            # Linux's `static LIST_HEAD(name);` defines a list named `name`.
+            close, args = call
+            _blank(buf, start, args[0][0])
+            buf[start : start + 3] = b"int"
+            _blank(buf, args[0][1], close)
+            regions.append(Region(start, close, name, "queue-head"))
+            pos = close
+        elif _QUEUE_HEAD.fullmatch(m.group()) or _OTHER_HEAD.fullmatch(m.group()) and \
+                len(call[1]) >= 2 and _NAME_ARG.fullmatch(data, *call[1][0]) and \
+                _DECLARATOR_START.match(data, _skip_space(data, call[0])):
             close, args = call
             head = data[args[0][0] : args[0][1]].strip()
             ws = tuple(
@@ -669,11 +689,12 @@ _DECLARATOR_END = frozenset({b";", b",", b"=", b"[", b")", b":"})
 _ROW_BEFORE = frozenset({b";", b"{", b"}", b",", b":", b")", b"else", b"do"})
 
 
-def _code_tokens(data: bytes):
-    """(kind, start, end) of each token that is code: comments and directives left out."""
-    pos, n = 0, len(data)
+def _code_tokens(data: bytes, pos: int = 0, end: int | None = None):
+    """(kind, start, end) of each code token of data[pos:end]: comments and
+    directives left out."""
+    n = len(data) if end is None else end
     while pos < n:
-        m = TOKEN.search(data, pos)
+        m = TOKEN.search(data, pos, n)
         if m is None:
             return
         pos = m.end() if m.end() > m.start() else m.start() + 1
@@ -707,7 +728,8 @@ def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
         elif tok == b"}" and blocks:
             blocks.pop()
         if kind == "id" and i + 1 < n and masked[toks[i + 1][1]:toks[i + 1][2]] == b"(" and \
-                (prev in _ROW_BEFORE or prev == b"") and tok.decode("ascii") not in C_KEYWORDS \
+                (prev in _ROW_BEFORE or prev in (b"", b"(") or
+                 (prev == b"static" and not blocks)) and tok.decode("ascii") not in C_KEYWORDS \
                 and tok.decode("ascii") not in _GRAMMAR_CALLS:
             call = _balanced(masked, toks[i + 1][1])
             if call is not None:
@@ -726,14 +748,160 @@ def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                 # `TAILQ_ENTRY(foo) link;`, `T(x) const *p`: a type macro's declaration.
                 declares = nkind == "id" and (nxt in (b"const", b"volatile", b"restrict") or (
                     nxt.decode("ascii") not in C_KEYWORDS and after in _DECLARATOR_END))
-                if bad_next and not declares:
+                # `(__in_bcount(size) caddr_t tag,`: an annotation before a parameter.
+                annotates = prev == b"(" and nkind == "id" and (
+                    toks[j + 1][0] == "id" if j + 1 < n else False) and \
+                    nxt.decode("ascii") not in C_KEYWORDS
+                if prev == b"static":  # `static RB_PROTOTYPE(h, t, f, cmp);`
+                    bad_next = nxt == b";"
+                    if bad_next:
+                        s = toks[i - 1][1]
+                if (bad_next and not declares) or annotates:
                     regions.append(Region(s, close, tok.decode("ascii"), "declaration",
                                           tuple(words(data, s, close))))
                     _blank(buf, s, close)
                     i = j
                     continue  # prev stays what came before the call
+        if kind == "id" and blocks and _statement_word(masked, toks, i, prev, blocks[-1]):
+            name = tok.decode("ascii")
+            regions.append(Region(s, e, name, "declaration", (Word(s, e, name),)))
+            _blank(buf, s, e)
+            i += 1
+            continue
         prev = tok
         i += 1
+    return bytes(buf), regions
+
+
+def _statement_word(masked: bytes, toks: list, i: int, prev: bytes, in_block: bool) -> bool:
+    """Is toks[i] an object-like macro standing for a statement (`PRIV_END`,
+    `DBG_ENTER`, `YY_RULE_SETUP`) or a row (`DEV_TABLE` before `{ 0 }`)?
+
+    It starts its line after a statement's end, and the next token begins a
+    line of its own or is `{`, and is one that cannot follow an expression.
+    A word before a declarator (`uint32_t` / `x;`) is a type, never this.
+    """
+    kind, s, e = toks[i]
+    n = len(toks)
+    if masked[s:e].decode("ascii") in C_KEYWORDS or prev not in (b";", b"{", b"}", b":") or \
+            i + 1 >= n or (i and b"\n" not in masked[toks[i - 1][2]:s]):
+        return False
+    nkind, ns, ne = toks[i + 1]
+    nxt = masked[ns:ne]
+    if nxt != b"{" and b"\n" not in masked[e:ns]:
+        return False
+    if not in_block:  # an initializer's rows: `TABLE` / `{ 0, 0 }`
+        return nxt == b"{"
+    after = masked[toks[i + 2][1]:toks[i + 2][2]] if i + 2 < n else b""
+    if nkind == "id":
+        return nxt.decode("ascii") in C_KEYWORDS or after not in (b";", b",", b"[")
+    return nkind in ("str", "num") or nxt in (b"{", b"}", b"*")
+
+
+def trailing_attributes(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """`int x __attribute__((weak));`, `} tag __attribute__((section(S))) = {`:
+    tree-sitter-c takes GNU attributes after a function's declarator only.
+    After a name or `]` they become spaces, their words kept (Region words);
+    so does `_Noreturn` after a function's parameters."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    for i in range(1, len(toks) - 1):
+        kind, s, e = toks[i]
+        prev = toks[i - 1]
+        if masked[s:e] == b"_Noreturn" and masked[prev[1]:prev[2]] == b")":
+            _blank(buf, s, e)  # `void usage(void) _Noreturn;`
+            regions.append(Region(s, e, "_Noreturn", "keyword"))
+            continue
+        if masked[s:e] not in (b"__attribute__", b"__attribute") or \
+                masked[toks[i + 1][1]:toks[i + 1][2]] != b"(" or \
+                not (prev[0] == "id" or masked[prev[1]:prev[2]] == b"]"):
+            continue
+        call = _balanced(masked, toks[i + 1][1])
+        if call is None:
+            continue
+        regions.append(Region(s, call[0], "__attribute__", "attribute",
+                              tuple(words(data, s, call[0]))))
+        _blank(buf, s, call[0])
+    return bytes(buf), regions
+
+
+_PARENTHESIZED = re.compile(rb"\s*\([\s\S]*\)\s*")
+_PLAIN_NAME = re.compile(rb"\s*[A-Za-z_]\w*\s*")
+
+
+def macro_function_heads(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """`DEFINE_IFUNC(, int, fubyte, (const void *), static)` before a `{` at file
+    scope: a macro making a function's head from a type, a name and a
+    parenthesised parameter list among its arguments.  All but those three
+    become spaces (`int fubyte (const void *)`); every word stays listed."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    depth = 0
+    for i in range(len(toks) - 1):
+        kind, s, e = toks[i]
+        tok = masked[s:e]
+        depth += (tok == b"{") - (tok == b"}")
+        if depth or kind != "id" or masked[toks[i + 1][1]:toks[i + 1][2]] != b"(" or \
+                (i and masked[toks[i - 1][1]:toks[i - 1][2]] not in (b";", b"}", b")")):
+            continue
+        call = _balanced(masked, toks[i + 1][1])
+        body = _skip_space(masked, call[0]) if call else 0
+        if call is None or masked[body:body + 1] != b"{":
+            continue
+        close, args = call
+        heads = [k for k in range(2, len(args)) if _PARENTHESIZED.fullmatch(masked, *args[k])
+                 and _PLAIN_NAME.fullmatch(masked, *args[k - 1])
+                 and masked[slice(*args[k - 2])].strip()]
+        if len(heads) != 1:
+            continue
+        k = heads[0]
+        regions.append(Region(s, close, tok.decode("ascii"), "header",
+                              (Word(s, e, tok.decode("ascii")),)))
+        _blank(buf, s, args[k - 2][0])
+        _blank(buf, args[k - 2][1], args[k - 2][1] + 1)
+        _blank(buf, args[k - 1][1], args[k - 1][1] + 1)
+        _blank(buf, args[k][1], close)
+    return bytes(buf), regions
+
+
+_BIT_TYPE_WORDS = frozenset(b"char short int long signed unsigned _Bool".split())
+
+
+def unnamed_bitfields(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """`unsigned : 3;`, `uint32_t :7,`: padding bitfields, which tree-sitter-c
+    reads only with a name.  The space before the `:` becomes `_` (taking the
+    type's last letter when there is no room); the type stays listed."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    bodies: list[bool] = []  # per open brace: a struct's or union's body?
+    for i in range(2, len(toks)):
+        kind, s, e = toks[i]
+        tok = masked[s:e]
+        if tok == b"{":
+            before = [masked[t[1]:t[2]] for t in toks[max(0, i - 2):i]]
+            bodies.append(any(b in (b"struct", b"union") for b in before))
+        elif tok == b"}" and bodies:
+            bodies.pop()
+        if tok != b":" or not bodies or not bodies[-1]:
+            continue
+        tkind, ts, te = toks[i - 1]
+        type_word = masked[ts:te]
+        lead = masked[toks[i - 2][1]:toks[i - 2][2]]
+        if tkind != "id" or not (type_word in _BIT_TYPE_WORDS or lead in (b";", b"{")):
+            continue
+        gap = s - te
+        if masked[te:s].strip() or (gap == 0 and te - ts < 3):
+            continue
+        if gap >= 2:
+            buf[s - 1] = ord("_")
+        else:  # no two spaces to spare: the type gives up a letter or two
+            buf[s - 2] = 32
+            buf[s - 1] = ord("_")
+        name = data[ts:te].decode("latin-1")
+        regions.append(Region(ts, s, name, "type-argument", (Word(ts, te, name, "type"),)))
     return bytes(buf), regions
 
 
@@ -865,7 +1033,8 @@ def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             typed = [k for k in words_ if not is_name(k) and text(k) not in
                      (b"static", b"extern", b"inline", b"const", b"volatile", b"register")]
             names = [k for k in words_ if is_name(k) and text(k - 1) not in _TAG_WORDS]
-            if names and (typed or len(names) >= 2) and text(j) in (b"(", b"*", b";"):
+            if names and (typed or len(names) >= 2) and \
+                    text(j) in (b"(", b"*", b";", b"=", b"[", b","):
                 last_type = names[-1] if not typed or names[-1] > typed[-1] else None
                 for k in names:
                     if k != last_type:
@@ -874,6 +1043,20 @@ def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
         if is_name(i) and is_name(i - 1) and text(i + 1) == b"*" and \
                 text(i - 2) in (b"(", b",", b";", b"{", b"struct", b"union", b"const"):
             hide(i)
+        # `char *EFIAPI f(`: a word between a `*` and a function's name.
+        if is_name(i) and text(i - 1) == b"*" and is_name(i + 1) and text(i + 2) == b"(":
+            hide(i)
+        # `f(IN OUT struct path *p`, `(__in size_t n,`, `(IN OUT EFI_DP *p`: words
+        # before a parameter's type; a type and a name are two words at most.
+        if is_name(i) and text(i - 1) in (b"(", b",") and depth > 0:
+            k = i
+            while is_name(k):
+                k += 1
+            extra = k - i if text(k) in _TAG_WORDS or (
+                text(k) in _BASE_TYPE_WORDS and text(k) != b"*") else \
+                k - i - 2 if text(k) in (b",", b")") else k - i - 1 if text(k) == b"*" else 0
+            for w in range(i, i + max(extra, 0)):
+                hide(w)
         # `T name MACRO;` / `T *name MACRO)`: a word after a declarator.
         if is_name(i) and is_name(i - 1) and text(i + 1) in (b";", b",", b")", b"=") and \
                 i >= 2 and (is_name(i - 2) or text(i - 2) in _BASE_TYPE_WORDS) and \
@@ -886,12 +1069,26 @@ def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
 _C_NUMBER = re.compile(
     rb"(?:0[xX](?:[0-9a-fA-F']*\.?[0-9a-fA-F']*)(?:[pP][+-]?\d+)?|0[bB][01']+|"
     rb"(?:\d[\d']*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[uUlLfFiIjJ]*")
-_EXPR_BEFORE = frozenset({b";", b"{", b"}", b"(", b",", b"=", b"return", b"?", b":", b"+",
+_EXPR_BEFORE = frozenset({b";", b"{", b"}", b"(", b"[", b",", b"=", b"return", b"?", b":", b"+",
                           b"-", b"/", b"%", b"<", b">", b"!", b"&&", b"||", b"|", b"^", b"~"})
 
 
-_STATEMENT_ARG = re.compile(rb"\s*(?:return|goto|break|continue)\b")
+_STATEMENT_ARG = re.compile(rb"\s*(?:return|goto|break|continue|if|for|while|do|switch)\b")
 _DESIGNATOR_ARG = re.compile(rb"\s*\.[A-Za-z_]")
+
+
+def _holds_statements(masked: bytes, start: int, end: int) -> bool:
+    """Does [start, end) hold a `;` outside brackets: `TLOOP(*d = *s; s++)`?"""
+    depth = 0
+    for _kind, s, e in _code_tokens(masked, start, end):
+        tok = masked[s:e]
+        if tok in (b"(", b"[", b"{"):
+            depth += 1
+        elif tok in (b")", b"]", b"}"):
+            depth -= 1
+        elif tok == b";" and depth == 0:
+            return True
+    return False
 
 
 def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
@@ -902,7 +1099,8 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     - a member path in offsetof: `offsetof(struct s, a.b)`, `offsetof(t, f[2])`
       (tree-sitter-c takes a field name only): what follows the first field;
     - a token pasted into a name: `CARD(3COM, 3C589)`, `SAVE_REG(mac, 2a)`;
-    - a statement: `CHECK_LEN(m, len, return (EINVAL))`, `FAIL_POINT(fp, goto out)`;
+    - a statement: `CHECK_LEN(m, len, return (EINVAL))`, `FAIL_POINT(fp, goto out)`,
+      `DEB(if (m) printf("x"););`, `TLOOP(*d = *s; s++)`;
     - a designator: `SET_FIELD(.bcdUSB, 0x0300)`;
     - and `switch M(x) {`, where the macro brings the parentheses: its name goes.
 
@@ -933,6 +1131,8 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
         if call is None:
             continue
         args = call[1]
+        if len(args) == 1 and masked[args[0][0]:args[0][1]].strip() == b"*":
+            continue  # `daddr_t (*)(int)`: an abstract declarator
         if name in ("offsetof", "__builtin_offsetof"):
             first = re.compile(rb"\s*[A-Za-z_]\w*").match(masked, *args[1]) \
                 if len(args) == 2 else None
@@ -947,7 +1147,8 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             continue
         else:
             targets = [a for a in args if _TYPE_ARG.fullmatch(masked, *a)
-                       or _STATEMENT_ARG.match(masked, *a) or _DESIGNATOR_ARG.match(masked, *a)]
+                       or _STATEMENT_ARG.match(masked, *a) or _DESIGNATOR_ARG.match(masked, *a)
+                       or _holds_statements(masked, *a)]
         for a, b in targets:
             is_type = _TYPE_ARG.fullmatch(masked, a, b) is not None
             ws = tuple(Word(w.start, w.end, w.name, w.ctx or ("type" if is_type else ""))
@@ -957,27 +1158,76 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     return bytes(buf), regions
 
 
-def string_macros(masked: bytes) -> tuple[bytes, list[Region]]:
-    """`printk(KERN_ERR PFX "...")`: two or more words before a string literal,
-    macros that expand to strings.  tree-sitter-c reads one word joined to a
-    string, not two in a row: all but the last become spaces, their names kept
-    (Region words)."""
+def string_macros(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """Macros that expand to strings, where tree-sitter-c reads no such word:
+
+    - two or more words before a string literal, `printk(KERN_ERR PFX "...")`:
+      it reads one word joined to a string, not two in a row;
+    - two or more words as a call's argument in a function body,
+      `open(_PATH_DEV MDCTL_NAME, O_RDWR)`;
+    - a call joined to a string, `"elf" __XSTRING(SIZE) " kernel"`.
+
+    All but the last word, and the whole call, become spaces; their names are
+    kept (Region words).
+    """
     buf = bytearray(masked)
     regions: list[Region] = []
     toks = list(_code_tokens(masked))
-    i, n = 0, len(toks)
+    n = len(toks)
+
+    def text(k: int) -> bytes:
+        return masked[toks[k][1]:toks[k][2]] if 0 <= k < n else b""
+
+    def hide(s: int, e: int, name: str) -> None:
+        _blank(buf, s, e)
+        regions.append(Region(s, e, name, "attribute", tuple(words(data, s, e))))
+
+    depth = 0  # of braces: inside a function body, a call's arguments are expressions
+    i = 0
     while i < n:
+        t = text(i)
+        depth += (t == b"{") - (t == b"}")
         j = i
-        while j < n and toks[j][0] == "id" and \
-                masked[toks[j][1]:toks[j][2]].decode("ascii") not in C_KEYWORDS:
+        while j < n and toks[j][0] == "id" and text(j).decode("ascii") not in C_KEYWORDS:
             j += 1
-        if j - i >= 2 and j < n and toks[j][0] == "str":
+        in_call = depth > 0 and i > 0 and text(i - 1) in (b"(", b",") and \
+            text(j) in (b",", b")") and _in_call_arguments(masked, toks, i - 1)
+        before_string = j < n and toks[j][0] == "str"
+        if j - i >= 2 and (before_string or in_call):
             for _kind, s, e in toks[i:j - 1]:
-                name = masked[s:e].decode("ascii")
-                _blank(buf, s, e)
-                regions.append(Region(s, e, name, "attribute", (Word(s, e, name),)))
+                hide(s, e, masked[s:e].decode("ascii"))
+        elif j == i + 1 and text(j) == b"(" and t.decode("ascii") not in _GRAMMAR_CALLS:
+            call = _balanced(masked, toks[j][1])
+            after = _skip_space(masked, call[0]) if call else 0
+            after_string = i > 0 and toks[i - 1][0] == "str"
+            if call and (after_string or masked[after:after + 1] == b'"'):
+                hide(toks[i][1], call[0], t.decode("ascii"))
         i = max(j, i + 1)
     return bytes(buf), regions
+
+
+def _in_call_arguments(masked: bytes, toks: list, k: int) -> bool:
+    """Is toks[k] (a `(` or `,`) inside the argument list of a call?  The `(`
+    opening that list follows a name that follows an operator or a statement's
+    start, never a type (`int f(char *a)` declares)."""
+    depth = 0
+    while k >= 0:
+        t = masked[toks[k][1]:toks[k][2]]
+        if t in (b")", b"]"):
+            depth += 1
+        elif t == b"[":
+            depth -= 1
+        elif t == b"(":
+            if depth == 0:
+                break
+            depth -= 1
+        elif t in (b";", b"{", b"}") and depth == 0:
+            return False
+        k -= 1
+    if k < 2 or toks[k - 1][0] != "id":
+        return False
+    before = masked[toks[k - 2][1]:toks[k - 2][2]]
+    return toks[k - 2][0] != "id" or before == b"return"
 
 
 _CASE_RANGE = re.compile(rb"\bcase\b[^:;{}]*?(\.\.\.)")

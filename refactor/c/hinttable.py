@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from refactor.c.hints import C_KEYWORDS, DEFAULT_HINTS
+from refactor.c.hints import ATTRIBUTE_HINTS, C_KEYWORDS, DEFAULT_HINTS
 
 _ATTRIBUTE_NAMES = frozenset(DEFAULT_HINTS) | {"__attribute__", "__attribute"}
 
@@ -141,6 +141,20 @@ def _is_statement(toks: list[bytes]) -> bool:
     return toks[0] in _STATEMENT_WORDS and toks[-1] == b";" and toks[:1] != [b"do"]
 
 
+def _only_attributes(toks: list[bytes], known: dict[str, Kind]) -> bool:
+    """Is a body nothing but attributes, each maybe with its arguments
+    (`__section(".data") __used`, `__aligned(64)`)?"""
+    k = 0
+    while k < len(toks):
+        word = toks[k].decode("latin-1")
+        if word not in ATTRIBUTE_HINTS and known.get(word, ("",))[0] != "attribute":
+            return False
+        k += 1
+        if k < len(toks) and toks[k] == b"(":
+            k = _group_end(toks, k)
+    return k > 0
+
+
 def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
               known: dict[str, Kind]) -> Kind | None:
     if params is None:  # object-like
@@ -160,8 +174,8 @@ def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
         if toks[0] in (b"__attribute__", b"__attribute") and len(toks) > 1 and \
                 _group_end(toks, 1) == len(toks):
             return ("attribute", ())
-        if len(toks) == 1 and known.get(toks[0].decode("latin-1"), ("",))[0] == "attribute":
-            return ("attribute", ())
+        if _only_attributes(toks, known):
+            return ("attribute", ())  # `#define __read_frequently __section(".data.rf")`
         return None
     if not toks:
         return None

@@ -43,9 +43,12 @@ from refactor.c.hints import (
     inline_defines,
     kr_pointer_returns,
     macro_arguments,
+    macro_function_heads,
     scan,
     stray_words,
     string_macros,
+    trailing_attributes,
+    unnamed_bitfields,
     words,
 )
 from refactor.c.words import DEFINE_RE as _DEFINE_RE
@@ -219,12 +222,15 @@ class CFile:
             plain(lambda m: macro_arguments(data, m)),
             plain(kr_pointer_returns),
             plain(case_ranges),
-            plain(string_macros),
+            plain(lambda m: string_macros(data, m)),
             plain(implicit_ints),
             plain(lambda m: function_pointer_casts(data, m)),
             plain(lambda m: bare_macro_calls(data, m)),
             plain(lambda m: dangling_labels(data, m)),
             plain(lambda m: stray_words(data, m)),
+            plain(lambda m: trailing_attributes(data, m)),
+            plain(lambda m: macro_function_heads(data, m)),
+            plain(lambda m: unnamed_bitfields(data, m)),
         )
         start = self.masked
         changed = rejected = 0

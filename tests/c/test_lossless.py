@@ -308,8 +308,10 @@ def test_a_type_macro_before_a_declarator_is_no_row():
     src = (b"struct q {\n\tQ_ENTRY(q) link;\n\tint x;\n};\nvoid\nf(void)\n{\n\tM(1)\n"
            b"\tQ_HEAD(h, q) *hp;\n}\n")
     cf = CFile(src, "shape.c")
-    assert b"Q_ENTRY(q) link;" in cf.masked and b"Q_HEAD(h, q) *hp" in cf.masked
-    assert b"M(1)" not in cf.masked
+    assert b"Q_ENTRY(q) link;" in cf.masked and b"M(1)" not in cf.masked
+    # a head in queue(3)'s shape declares `struct h`, never a row
+    assert [r.kind for r in cf.regions if r.name == "Q_HEAD"] == ["queue-head"]
+    assert cf.errors == []
 
 
 def test_branch_that_closes_or_reopens_a_brace():
@@ -541,3 +543,106 @@ def test_a_macro_joined_to_a_string_is_listed():
     cf = _clean(b"void\ng(uint64_t v)\n{\n\tprintf(\"%\" PRIu64 \"\\n\", v);\n"
                 b"\tputs(TAG \"y\");\n}\n")
     assert cf.idents("PRIu64") and cf.idents("TAG")
+
+
+def test_an_object_like_statement_macro_alone_on_its_line():
+    # PRIV_START / PRIV_END (lpr), DBG_ENTER: macros that expand to statements.
+    src = (b"int\nf(int fd)\n{\n\tint res;\n\n\tPRIV_START\n\tres = unlink(path);\n"
+           b"\tPRIV_END\n\tif (res < 0)\n\t\treturn (res);\n\tTRACE_OUT\n}\n")
+    cf = _clean(src)
+    assert cf.idents("PRIV_START") and cf.idents("PRIV_END") and cf.idents("TRACE_OUT")
+    assert cf.function("f") is not None
+
+
+def test_a_return_type_on_its_own_line_is_no_statement_macro():
+    src = b"int x;\nuint32_t\nf(void)\n{\n\treturn (0);\n}\nbad(;\n"
+    cf = CFile(src, "shape.c")
+    assert cf.function("f") is not None and [e.line for e in cf.errors] == [7]
+
+
+def test_statements_and_blocks_as_macro_arguments():
+    src = (b"void\nf(int m)\n{\n\tDEB(if (m & 4) printf(\"x\\n\"););\n"
+           b"\tDODEBUG(START, printf(\"%d\\n\", m););\n"
+           b"\tKEYDBG(DUMP,\n\t    printf(\"%s: \", __func__); dump(m));\n"
+           b"\tLOOP(*dst = *src; src++; dst++);\n}\n")
+    cf = _clean(src)
+    assert len(cf.idents("m")) == 4 and cf.idents("dump") and cf.idents("dst")
+
+
+def test_an_else_branch_cutting_an_expression():
+    src = (b"int\nf(int a, int b)\n{\n\tif (a == 0 ||\n#ifdef INET6\n\t    b == 6)\n#else\n"
+           b"\t    b == 4)\n#endif\n\t\treturn (1);\n\tsc->state =\n#if DBG\n\t    a;\n#else\n"
+           b"\t    b;\n#endif\n\treturn (0);\n}\n")
+    cf = _clean(src)
+    assert cf.function("f") is not None and len(cf.idents("b")) == 4
+
+
+def test_attributes_after_a_declarator():
+    src = (b"extern int\t_DYNAMIC __attribute__ ((weak));\n"
+           b"u_char root[SIZE * 1024] __attribute__ ((section (\"oldmfs\")));\n"
+           b"static const struct {\n\tint32_t namesz;\n} tag __attribute__ ((section"
+           b" (NOTE_SECTION), aligned(4))) __used = {\n\t.namesz = 8,\n};\n")
+    cf = _clean(src)
+    assert cf.idents("NOTE_SECTION") and [it.name for it in cf.items][:2] == ["_DYNAMIC", "root"]
+
+
+def test_macros_that_expand_to_strings_beside_a_call_or_a_word():
+    src = (b"void\nf(void)\n{\n\tfd = open(_PATH_DEV MDCTL_NAME, O_RDWR, 0);\n"
+           b"\tprintf(\"elf\" __XSTRING(__ELF_WORD_SIZE) \": loaded\\n\");\n"
+           b"\tname = __XSTRING(VERSION)\"/\"MACHINE_ARCH;\n}\n")
+    cf = _clean(src)
+    assert cf.idents("_PATH_DEV") and cf.idents("MDCTL_NAME") and cf.idents("__ELF_WORD_SIZE")
+
+
+def test_words_around_a_file_scope_declarator():
+    src = (b"private const el_action_t el_map[] = {\n\tED_INSERT,\n};\n"
+           b"PRIVATE int do_readtab = 0;\n"
+           b"static char *\nEFIAPI\nformat(IN OUT struct path *dp, OUT struct buf *bp)\n"
+           b"{\n\treturn (0);\n}\n"
+           b"static struct lock_delay_config __read_frequently mtx_delay;\n"
+           b"static void usage(void) _Noreturn;\n")
+    cf = _clean(src)
+    assert [it.name for it in cf.items if it.kind == "function"] == ["format"]
+    assert cf.idents("EFIAPI") and len(cf.idents("OUT")) == 2
+
+
+def test_a_function_head_made_by_a_macro():
+    # DEFINE_IFUNC(qual, ret_type, name, args, resolver_qual) heads a resolver.
+    src = (b"int fubyte_smap(volatile const void *base);\n"
+           b"DEFINE_IFUNC(, int, fubyte, (volatile const void *), static)\n{\n"
+           b"\treturn (smap ? fubyte_smap : fubyte_nosmap);\n}\n")
+    cf = _clean(src)
+    assert cf.function("fubyte") is not None and cf.idents("DEFINE_IFUNC")
+
+
+def test_unnamed_bitfields():
+    src = (b"struct regs {\n\tu_int32_t\tspeed;\n\tunsigned\t\t\t: 3;\n\tuint32_t\t:7,\n"
+           b"\t\tfmt:2;\n\tint :1;\n};\n")
+    cf = _clean(src)
+    assert cf.item("regs") is not None and cf.idents("fmt")
+
+
+def test_type_macros_with_an_empty_first_argument_and_linux_heads():
+    src = (b"struct area {\n\t_HASH_HEAD(, mapper, HASH_SIZE)\t ma_cache;\n"
+           b"\tCK_SLIST_HEAD(, entry) listhead;\n\tMIDIQ_HEAD(, char) inq, outq;\n};\n"
+           b"static LIST_HEAD(err_list);\n"
+           b"static RB_PROTOTYPE(ifhead, kif, tree, compare);\n"
+           b"static CK_LIST_HEAD(, owner)\t\towners;\n")
+    cf = _clean(src)
+    assert cf.idents("err_list") and cf.idents("compare") and cf.idents("owners")
+
+
+def test_annotation_calls_before_a_parameter_type():
+    src = (b"int\nnext_keyword(\n\t__in_bcount(size)\tcaddr_t tag,\n\t__in\t\t\tsize_t size,\n"
+           b"\t__out\t\t\tunsigned int *keyp)\n{\n\treturn (0);\n}\n")
+    cf = _clean(src)
+    assert cf.function("next_keyword") is not None and len(cf.idents("size")) == 2
+
+
+def test_abstract_pointer_declarators_after_a_typedef_name():
+    src = (b"static daddr_t hashalloc(struct inode *, int,\n"
+           b"\t\t     daddr_t (*)(struct inode *, int, daddr_t, int));\n"
+           b"void\nf(void)\n{\n\tg((const struct quirk (*)[])&table);\n"
+           b"\tuint8_t buf[EVT_SIZE(struct version)];\n}\n")
+    cf = _clean(src)
+    assert cf.function("f") is not None and cf.idents("table")
