@@ -746,8 +746,10 @@ def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                     nxt == b"{" and not at_top) or (nxt == b"}" and bool(blocks) and blocks[-1])
                 after = masked[toks[j + 1][1]:toks[j + 1][2]] if j + 1 < n else b""
                 # `TAILQ_ENTRY(foo) link;`, `T(x) const *p`: a type macro's declaration.
+                # (never as an if's body: `if (x)` / `M(a, b)` / `next = x;`)
                 declares = nkind == "id" and (nxt in (b"const", b"volatile", b"restrict") or (
-                    nxt.decode("ascii") not in C_KEYWORDS and after in _DECLARATOR_END))
+                    nxt.decode("ascii") not in C_KEYWORDS and after in _DECLARATOR_END)) and \
+                    not (prev in (b")", b"else") and blocks)
                 # `(__in_bcount(size) caddr_t tag,`: an annotation before a parameter.
                 annotates = prev == b"(" and nkind == "id" and (
                     toks[j + 1][0] == "id" if j + 1 < n else False) and \
@@ -760,6 +762,8 @@ def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                     regions.append(Region(s, close, tok.decode("ascii"), "declaration",
                                           tuple(words(data, s, close))))
                     _blank(buf, s, close)
+                    if prev in (b")", b"else") and blocks:
+                        buf[s] = ord(";")  # `if (x)` / `M(a, b)` / `else`: the if's body
                     i = j
                     continue  # prev stays what came before the call
         if kind == "id" and blocks and _statement_word(masked, toks, i, prev, blocks[-1]):
@@ -1109,8 +1113,10 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     buf = bytearray(masked)
     regions: list[Region] = []
     toks = list(_code_tokens(masked))
+    braces = 0
     for i in range(1, len(toks) - 1):
         kind, s, e = toks[i]
+        braces += (masked[s:e] == b"{") - (masked[s:e] == b"}")
         if kind == "num" and not _C_NUMBER.fullmatch(masked, s, e):
             _blank(buf, s, e)
             buf[s] = ord("0")
@@ -1125,7 +1131,8 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             _blank(buf, s, e)
             regions.append(Region(s, e, name, "attribute", (Word(s, e, name),)))
             continue
-        if name in C_KEYWORDS or prev not in _EXPR_BEFORE:
+        # (`if (x)` / `MALLOC(p, struct s *, n)`: after a `)` in a body, a statement)
+        if name in C_KEYWORDS or prev not in _EXPR_BEFORE and not (prev == b")" and braces):
             continue
         call = _balanced(masked, toks[i + 1][1])
         if call is None:

@@ -213,6 +213,20 @@ class CFile:
             out, defines = inline_defines(data, out)
             return out, hidden + defines, groups
 
+        def cut_groups(masked: bytes) -> tuple[bytes, list[Region], list[Group]]:
+            # Any other #if group an error node touches (up to the line after its
+            # #endif): its first branch, read as plain code, may parse where the
+            # shapes above did not see the cut.
+            touched = []
+            for g in conditional_groups(data):
+                after = data.find(b"\n", g.end)
+                reach = len(data) if after < 0 else after
+                if not g.inline and any(b.start_byte < reach and b.end_byte > g.start
+                                        for b in bad):
+                    g.inline = True
+                    touched.append(g)
+            return flatten_inline_groups(data, masked, touched)
+
         def plain(fix: Callable[[bytes], tuple[bytes, list[Region]]]) -> Repair:
             return lambda m: (*fix(m), [])
 
@@ -231,6 +245,7 @@ class CFile:
             plain(lambda m: trailing_attributes(data, m)),
             plain(lambda m: macro_function_heads(data, m)),
             plain(lambda m: unnamed_bitfields(data, m)),
+            cut_groups,
         )
         start = self.masked
         changed = rejected = 0

@@ -646,3 +646,27 @@ def test_abstract_pointer_declarators_after_a_typedef_name():
            b"\tuint8_t buf[EVT_SIZE(struct version)];\n}\n")
     cf = _clean(src)
     assert cf.function("f") is not None and cf.idents("table")
+
+
+def test_a_statement_macro_without_a_semicolon_as_an_if_body():
+    src = (b"void\nf(int x)\n{\n\tif (x)\n\t\tWR_LEAF(dest, data, x)\n\telse\n\t\tg();\n"
+           b"\tif (x)\n\t\tDebug(LOAD, (\"%s\\n\", name))\n\tnext = x;\n}\n")
+    cf = _clean(src)
+    assert cf.idents("WR_LEAF") and cf.idents("name") and cf.function("f") is not None
+
+
+def test_a_type_argument_in_an_if_body():
+    src = (b"void\nf(int x)\n{\n\tif (x)\n\t\tMALLOC(rep, struct nfsreq *, sizeof(*rep),\n"
+           b"\t\t    M_NFSDREQ, M_WAITOK);\n}\n")
+    cf = _clean(src)
+    assert cf.idents("nfsreq") and cf.idents("rep") and cf.idents("M_WAITOK")
+
+
+def test_a_group_an_error_touches_is_read_as_its_first_branch():
+    # `static __inline` kept for some builds: the group ends in attributes.
+    src = (b"#ifdef INLINE_REM\nstatic __inline __always_inline\n#endif\nint\n"
+           b"rem(double x, double *y)\n{\n\treturn (0);\n}\n"
+           b"static void\t\tchild(int),\n#if DEBUG\n\t\t\tdump(int),\n#endif\n"
+           b"\t\t\thandler(int);\n")
+    cf = _clean(src)
+    assert cf.function("rem") is not None and cf.idents("dump") and cf.idents("handler")
