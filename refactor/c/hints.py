@@ -50,7 +50,7 @@ _ARG_ATTRIBUTES = frozenset({
     "__locks_shared", "__trylocks_exclusive", "__trylocks_shared", "__unlocks",
     "__asserts_exclusive", "__asserts_shared", "__requires_exclusive",
     "__requires_shared", "__requires_unlocked", "__deprecated1", "__deprecated2",
-    "__attribute_format",
+    "__attribute_format", "__acquires", "__releases", "__must_hold",
 })
 
 # Whole declarations: masked, then listed by the lossless layer as items "other".
@@ -909,6 +909,21 @@ def unnamed_bitfields(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     return bytes(buf), regions
 
 
+_ROFF_COMMENT = re.compile(rb'^\.\\"[^\n]*', re.MULTILINE)
+
+
+def roff_comments(masked: bytes) -> tuple[bytes, list[Region]]:
+    """`.\\" Copyright ...` lines: a C program kept for a troff paper
+    (share/doc/psd) carries its header as roff comments, never C.  They become
+    spaces; they name nothing."""
+    buf = bytearray(masked)
+    regions = []
+    for m in _ROFF_COMMENT.finditer(masked):
+        _blank(buf, m.start(), m.end())
+        regions.append(Region(m.start(), m.end(), ".\\\"", "hidden-branch"))
+    return bytes(buf), regions
+
+
 def kr_pointer_returns(masked: bytes) -> tuple[bytes, list[Region]]:
     """`char *\\nf(a, b)\\n\\tchar *a;` -- an old-style definition returning a
     pointer, which tree-sitter-c reads only without the `*`s: they become
@@ -1043,8 +1058,10 @@ def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                 for k in names:
                     if k != last_type:
                         hide(k)
-        # `struct s UNUSED *p`, `u16 UNUSED *c`: a word between a type and its '*'.
-        if is_name(i) and is_name(i - 1) and text(i + 1) == b"*" and \
+        # `struct s UNUSED *p`, `u16 UNUSED *c`, `void OSAL_IOMEM **pp`: a word
+        # between a type and its '*'.
+        if is_name(i) and (is_name(i - 1) or text(i - 1) in _BASE_TYPE_WORDS - {b"*"}) and \
+                text(i + 1) == b"*" and \
                 text(i - 2) in (b"(", b",", b";", b"{", b"struct", b"union", b"const"):
             hide(i)
         # `char *EFIAPI f(`: a word between a `*` and a function's name.

@@ -44,6 +44,7 @@ from refactor.c.hints import (
     kr_pointer_returns,
     macro_arguments,
     macro_function_heads,
+    roff_comments,
     scan,
     stray_words,
     string_macros,
@@ -246,6 +247,7 @@ class CFile:
             plain(lambda m: macro_function_heads(data, m)),
             plain(lambda m: unnamed_bitfields(data, m)),
             cut_groups,
+            plain(roff_comments),
         )
         start = self.masked
         changed = rejected = 0

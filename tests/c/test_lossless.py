@@ -670,3 +670,18 @@ def test_a_group_an_error_touches_is_read_as_its_first_branch():
            b"\t\t\thandler(int);\n")
     cf = _clean(src)
     assert cf.function("rem") is not None and cf.idents("dump") and cf.idents("handler")
+
+
+def test_roff_comment_lines_heading_a_program_kept_for_a_paper():
+    src = (b'.\\" Copyright (c) 1986\n.\\"\n.\\"\t@(#)pipe.c\t8.1\n#include <stdio.h>\n\n'
+           b"int\nmain(void)\n{\n\treturn (0);\n}\n")
+    cf = _clean(src)
+    assert cf.function("main") is not None
+
+
+def test_a_word_between_a_base_type_and_its_star():
+    src = (b"struct db {\n\tvoid OSAL_IOMEM\t\t*db_addr;\n};\n"
+           b"int\nrx_start(u16 size,\n\t    void OSAL_IOMEM **pp_prod)\n{\n\treturn (0);\n}\n"
+           b"static void lock_cqs(struct cq *a)\n\t__acquires(&a->lock);\n")
+    cf = _clean(src)
+    assert cf.idents("OSAL_IOMEM") and cf.function("rx_start") is not None
