@@ -243,14 +243,17 @@ def _blank_continued_comments(data: bytes, buf: bytearray, start: int, end: int)
 
     tree-sitter-c loses a #define at `/* why */ \\` before a line continuation;
     a comment is not code, so spaces of the same length change nothing else.
-    Comments that span lines stay, so the directive still ends where it did.
-    On one line, only a comment with code after it goes (`sprintf/**/x`, the
-    old way of pasting tokens): one at the end of the line is left as it is.
+    A comment over lines becomes spaces and a `\\` before each line break, so
+    the directive still ends where it did.  On one line, only a comment with
+    code after it goes (`sprintf/**/x`, the old way of pasting tokens): one at
+    the end of the line is left as it is.
     """
     continued = _CONTINUATION.search(data, start, end) is not None
     if not continued and data.find(b"/*", start, end) < 0:
         return
     pos = data.index(b"#", start) + 1
+    d = _DIRECTIVE.match(data, start)
+    is_define = d is not None and d.group(1) == b"define"  # (`#endif \` trips tree-sitter)
     while pos < end:
         m = TOKEN.match(data, pos, end)
         if m is None or m.end() == m.start():
@@ -259,6 +262,16 @@ def _blank_continued_comments(data: bytes, buf: bytearray, start: int, end: int)
         if m.lastgroup == "com" and data.startswith(b"/*", m.start()) and \
                 b"\n" not in m.group() and (continued or data[m.end():end].strip()):
             _blank(buf, m.start(), m.end())
+        elif m.lastgroup == "com" and is_define and data.startswith(b"/*", m.start()) and \
+                b"\n" in m.group() and b"\r" not in m.group() and \
+                b"\n\n" not in m.group():
+            # A comment over lines in a `do { ... } while (0)` body: spaces, with
+            # a `\` ending each of its lines, so the directive still goes on.
+            _blank(buf, m.start(), m.end())
+            k = data.find(b"\n", m.start(), m.end())
+            while k >= 0:
+                buf[k - 1] = ord("\\")
+                k = data.find(b"\n", k + 1, m.end())
         pos = m.end() if m.lastgroup != "dir" else m.start() + 1
 
 
@@ -301,6 +314,9 @@ def scan(data: bytes, extra: Iterable[str] = (),
                 _blank(buf, v.start(1), v.end(1))
                 regions.append(Region(v.start(1), v.end(1), "...", "attribute"))
             _blank_continued_comments(data, buf, m.start(), m.end())
+            if not m.group().strip(b" \t#"):
+                _blank(buf, m.start(), m.end())  # `#` alone: the null directive
+                regions.append(Region(m.start(), m.end(), "#", "keyword"))
             continue
         if m.lastgroup != "id":
             continue
@@ -747,9 +763,13 @@ def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                 after = masked[toks[j + 1][1]:toks[j + 1][2]] if j + 1 < n else b""
                 # `TAILQ_ENTRY(foo) link;`, `T(x) const *p`: a type macro's declaration.
                 # (never as an if's body: `if (x)` / `M(a, b)` / `next = x;`)
+                # (nor `Debug(LOAD, ("%s", n))` / `next = x;`: a type macro takes names
+                # and types)
                 declares = nkind == "id" and (nxt in (b"const", b"volatile", b"restrict") or (
                     nxt.decode("ascii") not in C_KEYWORDS and after in _DECLARATOR_END)) and \
-                    not (prev in (b")", b"else") and blocks)
+                    not (prev in (b")", b"else") and blocks) and \
+                    all(_NAME_ARG.fullmatch(masked, a, b) or _TYPE_ARG.fullmatch(masked, a, b)
+                        or masked[a:b].strip().isdigit() for a, b in call[1])
                 # `(__in_bcount(size) caddr_t tag,`: an annotation before a parameter.
                 annotates = prev == b"(" and nkind == "id" and (
                     toks[j + 1][0] == "id" if j + 1 < n else False) and \
@@ -764,6 +784,8 @@ def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                     _blank(buf, s, close)
                     if prev in (b")", b"else") and blocks:
                         buf[s] = ord(";")  # `if (x)` / `M(a, b)` / `else`: the if's body
+                    elif nxt == b"else" and blocks and close - s >= 6:
+                        buf[s:s + 6] = b"if(0);"  # `CHECK(return (-1))` / `else if`: an if
                     i = j
                     continue  # prev stays what came before the call
         if kind == "id" and blocks and _statement_word(masked, toks, i, prev, blocks[-1]):
@@ -788,10 +810,14 @@ def _statement_word(masked: bytes, toks: list, i: int, prev: bytes, in_block: bo
     kind, s, e = toks[i]
     n = len(toks)
     if masked[s:e].decode("ascii") in C_KEYWORDS or prev not in (b";", b"{", b"}", b":") or \
-            i + 1 >= n or (i and b"\n" not in masked[toks[i - 1][2]:s]):
+            i + 1 >= n:
         return False
     nkind, ns, ne = toks[i + 1]
     nxt = masked[ns:ne]
+    if not in_block and prev in (b"{", b"}") and nxt == b"{":
+        return True  # `{ SHMINFO_XVEC { .sysctl = NULL } }`: no C word stands before `{`
+    if i and b"\n" not in masked[toks[i - 1][2]:s]:
+        return False
     if nxt != b"{" and b"\n" not in masked[e:ns]:
         return False
     if not in_block:  # an initializer's rows: `TABLE` / `{ 0, 0 }`

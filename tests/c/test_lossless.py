@@ -685,3 +685,24 @@ def test_a_word_between_a_base_type_and_its_star():
            b"static void lock_cqs(struct cq *a)\n\t__acquires(&a->lock);\n")
     cf = _clean(src)
     assert cf.idents("OSAL_IOMEM") and cf.function("rx_start") is not None
+
+
+def test_a_null_directive_and_a_comment_over_lines_in_a_define():
+    src = (b"#define\tMAXARGS\t16384\n#\n\n#define\tGO_LEFT() do {\t\\\n\tif (x) {\t\\\n"
+           b"\t\t/*\t\t\\\n\t\t * the root node.\t\\\n\t\t */\t\t\\\n\t\tleaf = x;\t\\\n"
+           b"\t}\t\t\\\n} while (0)\n\nint y;\n")
+    cf = _clean(src)
+    assert "GO_LEFT" in cf.macros() and cf.item("y") is not None
+
+
+def test_statement_macros_before_else_and_rows_before_a_brace():
+    src = (b"int\nf(int c)\n{\n\tfor (;;) {\n\t\tc = getc(in);\n\t\tCHECKOOB(return (-1))\n"
+           b"\t\telse if (c == EOF)\n\t\t\tbreak;\n\t\tDebug(LOAD, (\"%s\\n\", name))\n"
+           b"\t\tnext = c;\n\t}\n\treturn (0);\n}\n"
+           b"static struct vec shm_vec[] = { SHMINFO_XVEC { .sysctl = NULL } };\n")
+    cf = _clean(src)
+    assert cf.idents("CHECKOOB") and cf.idents("SHMINFO_XVEC") and cf.function("f") is not None
+
+
+def test_a_comment_over_lines_after_an_endif_at_the_end_of_the_file():
+    _clean(b"#if A\nint x;\n#endif\t/* A || B ||\n\t   C */\n")
