@@ -1114,7 +1114,7 @@ def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
 
 
 _C_NUMBER = re.compile(
-    rb"(?:0[xX](?:[0-9a-fA-F']*\.?[0-9a-fA-F']*)(?:[pP][+-]?\d+)?|0[bB][01']+|"
+    rb"(?:0[xX](?:[0-9a-fA-F']+\.?[0-9a-fA-F']*|\.[0-9a-fA-F']+)(?:[pP][+-]?\d+)?|0[bB][01']+|"
     rb"(?:\d[\d']*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[uUlLfFiIjJ]*")
 _EXPR_BEFORE = frozenset({b";", b"{", b"}", b"(", b"[", b",", b"=", b"return", b"?", b":", b"+",
                           b"-", b"/", b"%", b"<", b">", b"!", b"&&", b"||", b"|", b"^", b"~"})
@@ -1122,6 +1122,10 @@ _EXPR_BEFORE = frozenset({b";", b"{", b"}", b"(", b"[", b",", b"=", b"return", b
 
 _STATEMENT_ARG = re.compile(rb"\s*(?:return|goto|break|continue|if|for|while|do|switch)\b")
 _DESIGNATOR_ARG = re.compile(rb"\s*\.[A-Za-z_]")
+_SPACE_OR_COMMENTS = rb"(?:\s|/\*[\s\S]*?\*/|//[^\n]*)*"
+# `HW_MATCH("v0", v0, { CORE_ID(X) })`: a brace list, maybe after a comment
+_BRACE_ARG = re.compile(_SPACE_OR_COMMENTS + rb"\{[\s\S]*\}" + _SPACE_OR_COMMENTS)
+_FORMAT_ARG = re.compile(rb"\s*%[\w.]+\s*")  # `PRINTFIELD(sc, f, Port, %d)`: pasted into a string
 
 
 def _holds_statements(masked: bytes, start: int, end: int) -> bool:
@@ -1149,6 +1153,9 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     - a statement: `CHECK_LEN(m, len, return (EINVAL))`, `FAIL_POINT(fp, goto out)`,
       `DEB(if (m) printf("x"););`, `TLOOP(*d = *s; s++)`;
     - a designator: `SET_FIELD(.bcdUSB, 0x0300)`;
+    - a brace-enclosed list: `HW_MATCH("v0", v0, { CORE_ID(X), CORE_UNIT(0) })`;
+    - a conversion, pasted into a format string: `PRINTFIELD(sc, f, Port, %d)`,
+      `(..., 0x%x)` (where `0x` alone is no number either);
     - and `switch M(x) {`, where the macro brings the parentheses: its name goes.
 
     A type becomes `0` and spaces; its words stay listed, as types (Region words).
@@ -1198,7 +1205,8 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
         else:
             targets = [a for a in args if _TYPE_ARG.fullmatch(masked, *a)
                        or _STATEMENT_ARG.match(masked, *a) or _DESIGNATOR_ARG.match(masked, *a)
-                       or _holds_statements(masked, *a)]
+                       or _holds_statements(masked, *a) or _FORMAT_ARG.fullmatch(masked, *a)
+                       or _BRACE_ARG.fullmatch(masked, *a)]
         for a, b in targets:
             is_type = _TYPE_ARG.fullmatch(masked, a, b) is not None
             ws = tuple(Word(w.start, w.end, w.name, w.ctx or ("type" if is_type else ""))

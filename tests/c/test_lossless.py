@@ -706,3 +706,18 @@ def test_statement_macros_before_else_and_rows_before_a_brace():
 
 def test_a_comment_over_lines_after_an_endif_at_the_end_of_the_file():
     _clean(b"#if A\nint x;\n#endif\t/* A || B ||\n\t   C */\n")
+
+
+def test_printf_conversions_as_macro_arguments():
+    src = (b"void\nprint_facts(struct softc *sc, struct facts *facts)\n{\n"
+           b"\tPRINTFIELD(sc, facts, MsgVersion, 0x%x);\n\tPRINTFIELD(sc, facts, Ports, %d);\n}\n")
+    cf = _clean(src)
+    assert len(cf.idents("facts")) == 4 and cf.idents("Ports")
+
+
+def test_a_brace_list_as_a_macro_argument():
+    src = (b"const struct hw table[] = {\n\tHW_MATCH(\"PCI/v0\", v0,\n\t\t/* PCI */\n\t\t{\n"
+           b"\t\t\tCORE_VENDOR\t(MFGID_BCM),\n\t\t\tCORE_UNIT\t(0)\n\t\t},\n"
+           b"\t\t{ CORE_CLASS(DEVCLASS_PCI) }),\n\t{ NULL }\n};\n")
+    cf = _clean(src)
+    assert cf.idents("MFGID_BCM") and cf.idents("DEVCLASS_PCI")
