@@ -349,7 +349,7 @@ def scan(data: bytes, extra: Iterable[str] = (),
             _QUEUE_HEAD.fullmatch(m.group()) else ("", ())
         if learned[0] == "attribute" and has_args:
             learned = ("", ())
-        elif learned[0] in ("declaration", "header", "loop") and has_args and \
+        elif learned[0] in ("declaration", "header", "loop", "type-argument") and has_args and \
                 _DECLARATOR_BEFORE.search(
                 data, max(0, start - 80), start):
             # `static void\nmodule_init(void *arg)`: a function of the same name as

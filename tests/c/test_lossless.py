@@ -721,3 +721,10 @@ def test_a_brace_list_as_a_macro_argument():
            b"\t\t{ CORE_CLASS(DEVCLASS_PCI) }),\n\t{ NULL }\n};\n")
     cf = _clean(src)
     assert cf.idents("MFGID_BCM") and cf.idents("DEVCLASS_PCI")
+
+
+def test_a_function_named_like_a_type_argument_macro_is_declared():
+    # Some program's `#define swap(t, a, b)` takes a type; dc(1) declares its own swap().
+    src = b"static void\t\t swap(void);\nstatic void\nswap(void)\n{\n\tpush(pop());\n}\n"
+    cf = _clean(src)
+    assert cf.function("swap") is not None and b"swap(void);" in cf.masked
