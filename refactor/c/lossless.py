@@ -219,11 +219,16 @@ class CFile:
             # #endif): its first branch, read as plain code, may parse where the
             # shapes above did not see the cut.
             touched = []
+            spans = sorted((b.start_byte, b.end_byte) for b in bad)
+            starts = [a for a, _b in spans]
+            longest = max((b - a for a, b in spans), default=0)
             for g in conditional_groups(data):
                 after = data.find(b"\n", g.end)
                 reach = len(data) if after < 0 else after
-                if not g.inline and any(b.start_byte < reach and b.end_byte > g.start
-                                        for b in bad):
+                # errors starting before `reach` that end after the group's start
+                lo = bisect_left(starts, g.start - longest)
+                hi = bisect_left(starts, reach)
+                if not g.inline and any(spans[k][1] > g.start for k in range(lo, hi)):
                     g.inline = True
                     touched.append(g)
             return flatten_inline_groups(data, masked, touched)
