@@ -887,8 +887,9 @@ def macro_function_heads(data: bytes, masked: bytes) -> tuple[bytes, list[Region
         if len(heads) != 1:
             continue
         k = heads[0]
-        regions.append(Region(s, close, tok.decode("ascii"), "header",
-                              (Word(s, e, tok.decode("ascii")),)))
+        # the words of what becomes spaces: the macro's name and its other arguments
+        hidden = words(data, s, args[k - 2][0]) + words(data, args[k][1], close)
+        regions.append(Region(s, close, tok.decode("ascii"), "header", tuple(hidden)))
         _blank(buf, s, args[k - 2][0])
         _blank(buf, args[k - 2][1], args[k - 2][1] + 1)
         _blank(buf, args[k - 1][1], args[k - 1][1] + 1)

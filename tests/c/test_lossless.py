@@ -610,9 +610,12 @@ def test_a_function_head_made_by_a_macro():
     # DEFINE_IFUNC(qual, ret_type, name, args, resolver_qual) heads a resolver.
     src = (b"int fubyte_smap(volatile const void *base);\n"
            b"DEFINE_IFUNC(, int, fubyte, (volatile const void *), static)\n{\n"
-           b"\treturn (smap ? fubyte_smap : fubyte_nosmap);\n}\n")
+           b"\treturn (smap ? fubyte_smap : fubyte_nosmap);\n}\n"
+           b"DEFINE_UIFUNC(QUAL, int, getsize, (void), RESOLVER_QUAL)\n{\n\treturn (0);\n}\n")
     cf = _clean(src)
-    assert cf.function("fubyte") is not None and cf.idents("DEFINE_IFUNC")
+    assert cf.function("fubyte") is not None and len(cf.idents("DEFINE_IFUNC")) == 1
+    assert cf.function("getsize") is not None
+    assert len(cf.idents("QUAL")) == 1 and len(cf.idents("RESOLVER_QUAL")) == 1
 
 
 def test_unnamed_bitfields():
