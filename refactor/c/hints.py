@@ -106,6 +106,7 @@ TOKEN = re.compile(
 )
 _DIRECTIVE = re.compile(rb"[ \t]*#[ \t]*(\w*)")
 # A GNU named variadic parameter, `fmt, args...)`, in a #define: tree-sitter wants `...` alone.
+_EMPTY_DEFINE = re.compile(rb"[ \t]*#[ \t]*define[ \t]+(\w+)(?:\([^)\n]*\))?[ \t]+")
 _NAMED_VARIADIC = re.compile(rb"[ \t]*#[ \t]*define[ \t]+\w+\([^)]*?\w(\.\.\.)\s*\)")
 
 
@@ -128,7 +129,7 @@ class Region:
     end: int
     name: str
     kind: str  # attribute, declaration, type-argument, loop, queue-head, header, keyword,
-    # hidden-branch
+    # hidden-branch, function, placeholder (a name the mask made up)
     words: tuple[Word, ...] = field(default=())  # identifiers in the hidden text
 
 
@@ -314,6 +315,13 @@ def scan(data: bytes, extra: Iterable[str] = (),
                 _blank(buf, v.start(1), v.end(1))
                 regions.append(Region(v.start(1), v.end(1), "...", "attribute"))
             _blank_continued_comments(data, buf, m.start(), m.end())
+            empty = _EMPTY_DEFINE.match(data, m.start(), m.end())
+            if empty is not None and empty.end() == m.end():
+                # `#define X ` with a blank before the line break: tree-sitter-c
+                # would read the next line as its body.  A placeholder body ends it.
+                buf[m.end() - 1] = ord(";")
+                regions.append(Region(m.end() - 1, m.end(), empty.group(1).decode(),
+                                      "placeholder"))
             if not m.group().strip(b" \t#"):
                 _blank(buf, m.start(), m.end())  # `#` alone: the null directive
                 regions.append(Region(m.start(), m.end(), "#", "keyword"))
@@ -634,16 +642,22 @@ def flatten_inline_groups(data: bytes, masked: bytes,
     return bytes(buf), regions, applied
 
 
+# BSD's words for code kept but never built: no tree defines them.
+_NEVER_DEFINED = frozenset({"notyet", "notdef", "NOTYET", "NOTDEF"})
+
+
 def dead_branches(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
-    """The first branch of an `#if 0` group, which no compiler reads and which
-    may hold prose or a half-written draft, becomes spaces.  Its words come back
-    as Regions, as for the branches flatten_inline_groups hides, so a rename
-    still sees code kept there."""
+    """The first branch of an `#if 0` or `#ifdef notyet` group, which no compiler
+    reads and which may hold prose or a half-written draft, becomes spaces.  Its
+    words come back as Regions, as for the branches flatten_inline_groups hides,
+    so a rename still sees code kept there."""
     buf = bytearray(masked)
     regions: list[Region] = []
     for g in conditional_groups(data):
         first = g.directives[0]
-        if first[0] != "if" or _comment_free(first[1]) != "0":
+        cond = _comment_free(first[1])
+        if not (first[0] == "if" and cond == "0") and not (
+                first[0] == "ifdef" and cond in _NEVER_DEFINED):
             continue
         body_start, body_end = first[3], g.directives[1][2]
         if not masked[body_start:body_end].strip() or \
@@ -758,7 +772,10 @@ def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                 at_top = not blocks
                 # `VNET_PCPUSTAT_DEFINE(struct s, n);`: no expression stands at file scope.
                 # `DECL(long double, f, g)` closing the file: nothing follows.
-                bad_next = nkind in ("id", "str", "num") or (nxt in (b";", b"") and at_top) or (
+                # (`static void f(entry *),` / `g(user *);`: after a `,` at file scope,
+                # a declarator)
+                bad_next = nkind in ("id", "str", "num") or (
+                    nxt in (b";", b"") and at_top and prev != b",") or (
                     nxt == b"{" and not at_top) or (nxt == b"}" and bool(blocks) and blocks[-1])
                 after = masked[toks[j + 1][1]:toks[j + 1][2]] if j + 1 < n else b""
                 # `TAILQ_ENTRY(foo) link;`, `T(x) const *p`: a type macro's declaration.
@@ -770,10 +787,11 @@ def bare_macro_calls(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
                     not (prev in (b")", b"else") and blocks) and \
                     all(_NAME_ARG.fullmatch(masked, a, b) or _TYPE_ARG.fullmatch(masked, a, b)
                         or masked[a:b].strip().isdigit() for a, b in call[1])
-                # `(__in_bcount(size) caddr_t tag,`: an annotation before a parameter.
-                annotates = prev == b"(" and nkind == "id" and (
-                    toks[j + 1][0] == "id" if j + 1 < n else False) and \
-                    nxt.decode("ascii") not in C_KEYWORDS
+                # `(__in_bcount(size) caddr_t tag,`, `, __in_ecount(n) const T *p`: an
+                # annotation before a parameter.
+                annotates = prev in (b"(", b",") and nkind == "id" and (((
+                    toks[j + 1][0] == "id" if j + 1 < n else False) and
+                    nxt.decode("ascii") not in C_KEYWORDS) or nxt in (b"const", b"volatile"))
                 if prev == b"static":  # `static RB_PROTOTYPE(h, t, f, cmp);`
                     bad_next = nxt == b";"
                     if bad_next:
@@ -903,7 +921,8 @@ _BIT_TYPE_WORDS = frozenset(b"char short int long signed unsigned _Bool".split()
 def unnamed_bitfields(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     """`unsigned : 3;`, `uint32_t :7,`: padding bitfields, which tree-sitter-c
     reads only with a name.  The space before the `:` becomes `_` (taking the
-    type's last letter when there is no room); the type stays listed."""
+    type's last letter when there is no room), a placeholder Region that names
+    nothing; the type stays listed."""
     buf = bytearray(masked)
     regions: list[Region] = []
     toks = list(_code_tokens(masked))
@@ -921,6 +940,11 @@ def unnamed_bitfields(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
         tkind, ts, te = toks[i - 1]
         type_word = masked[ts:te]
         lead = masked[toks[i - 2][1]:toks[i - 2][2]]
+        if type_word == b"," and masked[s - 1:s] in (b" ", b"\t") and i + 1 < len(toks) and \
+                toks[i + 1][0] == "num":
+            buf[s - 1] = ord("_")  # `uint32_t a:1,` / `:1,`: padding in a list
+            regions.append(Region(s - 1, s, "_", "placeholder"))
+            continue
         if tkind != "id" or not (type_word in _BIT_TYPE_WORDS or lead in (b";", b"{")):
             continue
         gap = s - te
@@ -933,6 +957,7 @@ def unnamed_bitfields(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             buf[s - 1] = ord("_")
         name = data[ts:te].decode("latin-1")
         regions.append(Region(ts, s, name, "type-argument", (Word(ts, te, name, "type"),)))
+        regions.append(Region(s - 1, s, "_", "placeholder"))
     return bytes(buf), regions
 
 
@@ -948,6 +973,39 @@ def roff_comments(masked: bytes) -> tuple[bytes, list[Region]]:
     for m in _ROFF_COMMENT.finditer(masked):
         _blank(buf, m.start(), m.end())
         regions.append(Region(m.start(), m.end(), ".\\\"", "hidden-branch"))
+    return bytes(buf), regions
+
+
+_DECORATION = re.compile(rb"@\d+")
+_WORD_CHAR = re.compile(rb"\w")
+
+
+def stray_characters(masked: bytes) -> tuple[bytes, list[Region]]:
+    """Characters C's grammar reads nowhere in code, which change no token here:
+
+    - `\\` ending a line outside a directive (`*****/\\` closing a comment
+      banner): the splice joins nothing when a word does not go on across it;
+    - `@8` after a name, the stdcall decoration a Windows driver's macro pastes
+      into a symbol (`IMPORT_FUNC_MAP(_Create@8, Create, 2)`).
+
+    They become spaces; they name nothing."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    for kind, s, e in _code_tokens(masked):
+        if kind != "punct":
+            continue
+        tok = masked[s:e]
+        if tok == b"\\" and masked[e:e + 1] in (b"\n", b"\r") and not (
+                _WORD_CHAR.fullmatch(masked, s - 1, s) and
+                _WORD_CHAR.fullmatch(masked, masked.find(b"\n", e) + 1,
+                                     masked.find(b"\n", e) + 2)):
+            buf[s] = 32
+            regions.append(Region(s, e, "\\", "hidden-branch"))
+        elif tok == b"@" and _WORD_CHAR.fullmatch(masked, s - 1, s):
+            m = _DECORATION.match(masked, s)
+            if m is not None:
+                _blank(buf, s, m.end())
+                regions.append(Region(s, m.end(), "@", "hidden-branch"))
     return bytes(buf), regions
 
 
@@ -993,9 +1051,9 @@ def kr_pointer_returns(masked: bytes) -> tuple[bytes, list[Region]]:
 
 
 def dangling_labels(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
-    """`out:` right before a directive or a `}`: C grammars want a statement after
-    a label.  The label becomes an empty statement (`    ;`) and its name is
-    kept as a Region word of kind label."""
+    """`out:` right before a directive or a `}` (after a statement, a brace or a
+    `case X:`): C grammars want a statement after a label.  The label becomes an
+    empty statement (`    ;`) and its name is kept as a Region word of kind label."""
     buf = bytearray(masked)
     regions: list[Region] = []
     toks = list(_code_tokens(masked))
@@ -1003,7 +1061,7 @@ def dangling_labels(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
         kind, s, e = toks[i]
         if kind != "id" or masked[toks[i + 1][1]:toks[i + 1][2]] != b":" or \
                 masked[s:e].decode("ascii") in C_KEYWORDS or \
-                masked[toks[i - 1][1]:toks[i - 1][2]] not in (b";", b"{", b"}"):
+                masked[toks[i - 1][1]:toks[i - 1][2]] not in (b";", b"{", b"}", b":"):
             continue
         colon = toks[i + 1][1]
         after = _skip_space(masked, colon + 1)
@@ -1094,13 +1152,14 @@ def stray_words(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
         # `char *EFIAPI f(`: a word between a `*` and a function's name.
         if is_name(i) and text(i - 1) == b"*" and is_name(i + 1) and text(i + 2) == b"(":
             hide(i)
-        # `f(IN OUT struct path *p`, `(__in size_t n,`, `(IN OUT EFI_DP *p`: words
-        # before a parameter's type; a type and a name are two words at most.
+        # `f(IN OUT struct path *p`, `(__in size_t n,`, `(IN OUT EFI_DP *p`, `(IN
+        # const char *s`: words before a parameter's type; a type and a name are
+        # two words at most.
         if is_name(i) and text(i - 1) in (b"(", b",") and depth > 0:
             k = i
             while is_name(k):
                 k += 1
-            extra = k - i if text(k) in _TAG_WORDS or (
+            extra = k - i if text(k) in _TAG_WORDS or text(k) in (b"const", b"volatile") or (
                 text(k) in _BASE_TYPE_WORDS and text(k) != b"*") else \
                 k - i - 2 if text(k) in (b",", b")") else k - i - 1 if text(k) == b"*" else 0
             for w in range(i, i + max(extra, 0)):
@@ -1126,7 +1185,8 @@ _DESIGNATOR_ARG = re.compile(rb"\s*\.[A-Za-z_]")
 _SPACE_OR_COMMENTS = rb"(?:\s|/\*[\s\S]*?\*/|//[^\n]*)*"
 # `HW_MATCH("v0", v0, { CORE_ID(X) })`: a brace list, maybe after a comment
 _BRACE_ARG = re.compile(_SPACE_OR_COMMENTS + rb"\{[\s\S]*\}" + _SPACE_OR_COMMENTS)
-_FORMAT_ARG = re.compile(rb"\s*%[\w.]+\s*")  # `PRINTFIELD(sc, f, Port, %d)`: pasted into a string
+# `PRINTFIELD(sc, f, Port, %d)`, `TRACE(Calling 0x%06x, seg)`: pasted into a string
+_FORMAT_ARG = re.compile(rb"\s*(?:[A-Za-z_]\w*\s+)*(?:0x)?%[\w.]+\s*")
 
 
 def _holds_statements(masked: bytes, start: int, end: int) -> bool:
@@ -1156,7 +1216,7 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     - a designator: `SET_FIELD(.bcdUSB, 0x0300)`;
     - a brace-enclosed list: `HW_MATCH("v0", v0, { CORE_ID(X), CORE_UNIT(0) })`;
     - a conversion, pasted into a format string: `PRINTFIELD(sc, f, Port, %d)`,
-      `(..., 0x%x)` (where `0x` alone is no number either);
+      `(..., 0x%x)` (where `0x` alone is no number either), `(Calling 0x%06x, ...)`;
     - and `switch M(x) {`, where the macro brings the parentheses: its name goes.
 
     A type becomes `0` and spaces; its words stay listed, as types (Region words).
@@ -1168,8 +1228,8 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     for i in range(1, len(toks) - 1):
         kind, s, e = toks[i]
         braces += (masked[s:e] == b"{") - (masked[s:e] == b"}")
-        if kind == "num" and not _C_NUMBER.fullmatch(masked, s, e):
-            _blank(buf, s, e)
+        if kind == "num" and not _C_NUMBER.fullmatch(masked, s, e) and buf[s:e] == masked[s:e]:
+            _blank(buf, s, e)  # (unless inside an argument already hidden)
             buf[s] = ord("0")
             regions.append(Region(s, e, masked[s:e].decode("latin-1"), "operator-argument"))
             continue
@@ -1223,7 +1283,7 @@ def string_macros(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     - two or more words before a string literal, `printk(KERN_ERR PFX "...")`:
       it reads one word joined to a string, not two in a row;
     - two or more words as a call's argument in a function body,
-      `open(_PATH_DEV MDCTL_NAME, O_RDWR)`;
+      `open(_PATH_DEV MDCTL_NAME, O_RDWR)`, or after a `?` (`both ? A B : A`);
     - a call joined to a string, `"elf" __XSTRING(SIZE) " kernel"`.
 
     All but the last word, and the whole call, become spaces; their names are
@@ -1252,7 +1312,8 @@ def string_macros(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
         in_call = depth > 0 and i > 0 and text(i - 1) in (b"(", b",") and \
             text(j) in (b",", b")") and _in_call_arguments(masked, toks, i - 1)
         before_string = j < n and toks[j][0] == "str"
-        if j - i >= 2 and (before_string or in_call):
+        chosen = depth > 0 and text(i - 1) == b"?"
+        if j - i >= 2 and (before_string or in_call or chosen):
             for _kind, s, e in toks[i:j - 1]:
                 hide(s, e, masked[s:e].decode("ascii"))
         elif j == i + 1 and text(j) == b"(" and t.decode("ascii") not in _GRAMMAR_CALLS:
@@ -1321,6 +1382,81 @@ def implicit_ints(masked: bytes) -> tuple[bytes, list[Region]]:
         buf[s:e] = b"int".ljust(e - s)
         regions.append(Region(s, e, "register", "keyword"))
     return bytes(buf), regions
+
+
+_FUNCTION_STORAGE = frozenset({b"static", b"inline", b"__inline", b"__inline__"})
+
+
+def implicit_int_functions(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
+    """K&R's implicit int on a function at file scope: `main()` / `{`, or
+    `static` / `cmp(a, b)` / `char *a, *b;` / `{`.  tree-sitter-c reads no
+    definition without a type, and a mask of the same length has no room to write
+    one.  The head (storage words, name, parameter list) becomes spaces, kept as a
+    Region of kind "function" that the item builder joins to the K&R declarations
+    and the body after it.  A name in capitals is a macro making a head: left."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    n = len(toks)
+    depth = 0
+    at_start = True  # the next token at file scope starts an item
+    i = 0
+    while i < n:
+        kind, s, e = toks[i]
+        tok = masked[s:e]
+        if depth == 0 and at_start:
+            j = i
+            while j < n and masked[toks[j][1]:toks[j][2]] in _FUNCTION_STORAGE:
+                j += 1
+            head = _implicit_int_head(masked, toks, j)
+            if head is not None:
+                close, body = head
+                name = masked[toks[j][1]:toks[j][2]].decode("ascii")
+                regions.append(Region(s, close, name, "function", tuple(words(data, s, close))))
+                _blank(buf, s, close)
+                i = body  # the body's `{` is counted below
+                continue
+        if tok == b"{":
+            depth += 1
+        elif tok == b"}" and depth:
+            depth -= 1
+        at_start = depth == 0 and tok in (b";", b"}")
+        i += 1
+    return bytes(buf), regions
+
+
+def _implicit_int_head(masked: bytes, toks: list[tuple[str, int, int]],
+                       j: int) -> tuple[int, int] | None:
+    """When toks[j] starts `name(params)` followed by a function body (after
+    their declarations, for K&R's parameters): the end of the parameter list and
+    the index of the body's `{`.  Else None."""
+    n = len(toks)
+    if j + 1 >= n or toks[j][0] != "id" or masked[toks[j + 1][1]:toks[j + 1][2]] != b"(":
+        return None
+    name = masked[toks[j][1]:toks[j][2]]
+    if name.decode("ascii") in C_KEYWORDS or name.upper() == name:
+        return None
+    call = _balanced(masked, toks[j + 1][1])
+    if call is None:
+        return None
+    close, params = call
+    k = j + 2
+    while k < n and toks[k][1] < close:
+        k += 1
+    if k >= n:
+        return None
+    if masked[toks[k][1]:toks[k][2]] == b"{":
+        return close, k
+    # K&R: plain names in the list, declarations of them, then the body
+    if toks[k][0] != "id" or not all(_PLAIN_NAME.fullmatch(masked, a, b) for a, b in params):
+        return None
+    m = k
+    while m < n and masked[toks[m][1]:toks[m][2]] not in (b"{", b"}", b"="):
+        m += 1
+    if m >= n or masked[toks[m][1]:toks[m][2]] != b"{" or \
+            masked[toks[m - 1][1]:toks[m - 1][2]] != b";":
+        return None
+    return close, m
 
 
 def function_pointer_casts(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:

@@ -39,6 +39,7 @@ from refactor.c.hints import (
     dead_branches,
     flatten_inline_groups,
     function_pointer_casts,
+    implicit_int_functions,
     implicit_ints,
     inline_defines,
     kr_pointer_returns,
@@ -46,6 +47,7 @@ from refactor.c.hints import (
     macro_function_heads,
     roff_comments,
     scan,
+    stray_characters,
     stray_words,
     string_macros,
     trailing_attributes,
@@ -237,6 +239,7 @@ class CFile:
             return lambda m: (*fix(m), [])
 
         passes: tuple[Repair, ...] = (
+            plain(stray_characters),  # first: the other passes read tokens around them
             inline_groups,
             plain(lambda m: dead_branches(data, m)),
             plain(lambda m: macro_arguments(data, m)),
@@ -244,6 +247,7 @@ class CFile:
             plain(case_ranges),
             plain(lambda m: string_macros(data, m)),
             plain(implicit_ints),
+            plain(lambda m: implicit_int_functions(data, m)),
             plain(lambda m: function_pointer_casts(data, m)),
             plain(lambda m: bare_macro_calls(data, m)),
             plain(lambda m: dangling_labels(data, m)),
@@ -452,6 +456,7 @@ class CFile:
         macros = self._macro_names
         data = self.data
         stack: list[tuple[tree_sitter.Node, bool]] = [(self.tree.root_node, False)]
+        made_up = {r.start for r in self.regions if r.kind == "placeholder"}
         while stack:
             node, in_cond = stack.pop()
             t = node.type
@@ -489,7 +494,8 @@ class CFile:
                 out.append((s, e, data[s:e].decode("latin-1"), kind))
                 continue
             if t == "field_identifier":
-                out.append((s, e, data[s:e].decode("latin-1"), "field"))
+                if s not in made_up:
+                    out.append((s, e, data[s:e].decode("latin-1"), "field"))
                 continue
             if t == "statement_identifier":
                 out.append((s, e, data[s:e].decode("latin-1"), "label"))
@@ -544,9 +550,8 @@ class CFile:
         pieces: list[list] = [[n.start_byte, n.end_byte, [n], None] for n in nodes]
         covered = [(n.start_byte, n.end_byte) for n in nodes]
         for r in self.regions:
-            if r.kind in ("declaration", "attribute") and lo <= r.start < hi and not any(
-                a <= r.start < b for a, b in covered
-            ):
+            if r.kind in ("declaration", "attribute", "function") and lo <= r.start < hi and \
+                    not any(a <= r.start < b for a, b in covered):
                 pieces.append([r.start, r.end, [], r])
         pieces.sort(key=lambda p: p[0])
 
@@ -559,10 +564,16 @@ class CFile:
                 same_line = b"\n" not in gap and not gap.strip()
                 prev_is_attr = prev[3] is not None and prev[3].kind == "attribute"
                 is_comment = p[2] and p[2][0].type == "comment"
+                # `main()` / `{`: a head read apart (implicit int) takes K&R's
+                # declarations and the body after it.
+                head_open = prev[3] is not None and prev[3].kind == "function" and not any(
+                    n.type == "compound_statement" for n in prev[2])
+                joins_head = head_open and p[3] is None and bool(p[2]) and p[2][0].type in (
+                    "declaration", "compound_statement", "comment")
                 # `} __packed;`: an attribute after code on its line closes that code.
                 trailing_attr = p[3] is not None and p[3].kind == "attribute" and same_line \
                     and not prev_is_attr and prev[2] and prev[2][-1].type != "comment"
-                if trailing_attr or (only_semicolon and not gap.strip()) or (
+                if joins_head or trailing_attr or (only_semicolon and not gap.strip()) or (
                     same_line and is_comment
                 ) or (prev_is_attr and not gap.strip()):
                     prev[1] = max(prev[1], p[1])
@@ -644,7 +655,11 @@ class CFile:
         main = next((n for n in nodes if n.type not in ("comment", ";")), None)
         names: tuple[str, ...]
         kind, name, names, storage, is_def = "other", "", (), "", False
-        if region is not None and region.kind == "declaration":
+        if region is not None and region.kind == "function":
+            # An implicit-int definition: no node holds it whole.
+            kind, name, names, is_def, main = "function", region.name, (region.name,), True, None
+            storage = "static" if self.data.startswith(b"static", region.start) else ""
+        elif region is not None and region.kind == "declaration":
             # A masked SET_DECLARE(...) or __FBSDID(...): what remains is its ';'.
             name, names = region.name, tuple(dict.fromkeys(w.name for w in region.words))
         elif main is None:
@@ -839,6 +854,14 @@ class CFile:
             return None
         body = fn.node.child_by_field_name("body")
         return (body.start_byte, body.end_byte) if body is not None else None
+
+    def define_value(self, node: tree_sitter.Node) -> tree_sitter.Node | None:
+        """The body of a #define node, None when it has none (a placeholder the
+        mask wrote into `#define X ` is no body)."""
+        value = node.child_by_field_name("value")
+        if value is None or not self.data[value.start_byte:value.end_byte].strip():
+            return None
+        return value
 
     def text(self, item: Item, full: bool = False) -> bytes:
         return self.data[item.full_start if full else item.start : item.end]

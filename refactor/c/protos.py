@@ -90,7 +90,7 @@ def header_anchor(h: CFile) -> int | None:
         return None
     for it in guard.children:
         guard_define = it.kind == "define" and it.node is not None and \
-            not it.node.child_by_field_name("value")
+            h.define_value(it.node) is None
         if it.kind in ("include", "comment") or guard_define:
             continue
         return it.lead_start

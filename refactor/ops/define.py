@@ -106,7 +106,7 @@ def _set_value(cf: CFile, it: Item, value: str, rule: str) -> Edit | None:
     node = it.node
     if node is None:
         return None
-    arg = node.child_by_field_name("value")
+    arg = cf.define_value(node)
     if arg is not None:
         raw = cf.data[arg.start_byte:arg.end_byte]
         old = raw.rstrip()

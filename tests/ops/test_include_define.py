@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from harness import plan_dir
+from harness import final_files, plan_dir
 
 from refactor.errors import UsageError
 from refactor.ops import get_op
@@ -84,3 +84,13 @@ def test_define_conflicts(tmp_path):
         Status.CONFLICT, "both a.h and b.h define X")
     assert status(tmp_path, "define", file="a.h", name="X", value=" 1 ")[0] == \
         Status.ALREADY_APPLIED
+
+
+def test_define_gives_a_value_to_a_define_with_a_trailing_blank(tmp_path):
+    make(tmp_path, {"a.h": "#ifndef _A_H_\n#define _A_H_\n#define X \nint x;\n#endif\n"})
+    plan = plan_dir(get_op("define", "t").from_mapping({"file": "a.h", "name": "X", "value": "1"},
+                                                     "t"), tmp_path)
+    [res] = plan.rule_results()
+    assert res.status == Status.APPLIED
+    assert final_files(plan, tmp_path)["a.h"] == \
+        b"#ifndef _A_H_\n#define _A_H_\n#define X 1 \nint x;\n#endif\n"
