@@ -217,9 +217,10 @@ class CFile:
             return out, hidden + defines, groups
 
         def cut_groups(masked: bytes) -> tuple[bytes, list[Region], list[Group]]:
-            # Any other #if group an error node touches (up to the line after its
-            # #endif): its first branch, read as plain code, may parse where the
-            # shapes above did not see the cut.
+            # Any other #if group an error node touches (from the line before its
+            # #if, where a `;` it holds is missed, to the line after its #endif):
+            # its first branch, read as plain code, may parse where the shapes
+            # above did not see the cut.
             touched = []
             spans = sorted((b.start_byte, b.end_byte) for b in bad)
             starts = [a for a, _b in spans]
@@ -227,10 +228,11 @@ class CFile:
             for g in conditional_groups(data):
                 after = data.find(b"\n", g.end)
                 reach = len(data) if after < 0 else after
-                # errors starting before `reach` that end after the group's start
-                lo = bisect_left(starts, g.start - longest)
+                near = data.rfind(b"\n", 0, max(g.start - 1, 0)) + 1
+                # errors starting before `reach` that end after the line before the group
+                lo = bisect_left(starts, near - longest)
                 hi = bisect_left(starts, reach)
-                if not g.inline and any(spans[k][1] > g.start for k in range(lo, hi)):
+                if not g.inline and any(spans[k][1] > near for k in range(lo, hi)):
                     g.inline = True
                     touched.append(g)
             return flatten_inline_groups(data, masked, touched)

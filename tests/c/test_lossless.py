@@ -838,3 +838,12 @@ def test_an_empty_define_with_a_trailing_blank_ends_on_its_line():
     assert cf.item("x").kind == "declaration" and cf.item("y").kind == "declaration"
     assert [it.name for it in cf.items if it.kind == "define"] == ["_X_H_", "DPRINTK", "DPRINTK"]
     assert not cf.idents("x")[0].conditions == ()  # x is inside the guard
+
+
+def test_an_if_group_holding_an_attribute_after_a_struct_body():
+    # The `;` tree-sitter misses is on the line before the #if.
+    src = (b"struct l_flock {\n\tl_short\t\tl_type;\n\tl_pid_t\t\tl_pid;\n}\n"
+           b"#if defined(__amd64__) && defined(COMPAT32)\n__packed\n#endif\n;\n\n"
+           b"static void\nf(struct l_flock *l)\n{\n}\n")
+    cf = _clean(src)
+    assert cf.item("l_flock").kind == "struct" and cf.function("f") is not None
