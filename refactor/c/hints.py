@@ -647,16 +647,16 @@ _NEVER_DEFINED = frozenset({"notyet", "notdef", "NOTYET", "NOTDEF"})
 
 
 def dead_branches(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
-    """The first branch of an `#if 0` or `#ifdef notyet` group, which no compiler
-    reads and which may hold prose or a half-written draft, becomes spaces.  Its
-    words come back as Regions, as for the branches flatten_inline_groups hides,
-    so a rename still sees code kept there."""
+    """The first branch of an `#if 0` (or `#if(0)`) or `#ifdef notyet` group,
+    which no compiler reads and which may hold prose or a half-written draft,
+    becomes spaces.  Its words come back as Regions, as for the branches
+    flatten_inline_groups hides, so a rename still sees code kept there."""
     buf = bytearray(masked)
     regions: list[Region] = []
     for g in conditional_groups(data):
         first = g.directives[0]
         cond = _comment_free(first[1])
-        if not (first[0] == "if" and cond == "0") and not (
+        if not (first[0] == "if" and cond.strip("() \t") == "0") and not (
                 first[0] == "ifdef" and cond in _NEVER_DEFINED):
             continue
         body_start, body_end = first[3], g.directives[1][2]

@@ -847,3 +847,13 @@ def test_an_if_group_holding_an_attribute_after_a_struct_body():
            b"static void\nf(struct l_flock *l)\n{\n}\n")
     cf = _clean(src)
     assert cf.item("l_flock").kind == "struct" and cf.function("f") is not None
+
+
+def test_if_zero_in_parentheses_cutting_an_else_is_dead_code():
+    src = (b"static int\nsetspeed(struct sc *sc, int speed) {\n\tint i = 0;\n\n#if(0)\n"
+           b"\tif (speed == 0) {\n\t\tslave(sc);\n\t}\n\telse {\n#endif\n"
+           b"\t\tfor (i = 0; tab[i] != 0; i++)\n\t\t\tif (tab[i] == speed)\n\t\t\t\tbreak;\n"
+           b"#if 0\n\t}\n#endif\n\treturn (i);\n}\n\nint after;\n")
+    cf = _clean(src)
+    assert cf.function("setspeed") is not None and cf.item("after").kind == "declaration"
+    assert [i.conditions for i in cf.idents("slave")] == [("(0)",)]
