@@ -629,8 +629,14 @@ def flatten_inline_groups(data: bytes, masked: bytes,
         ds = g.directives
         for _word, _rest, s, e in ds:
             _blank(buf, s, e)
-        # `#if 0` keeps its #else branch (or nothing) as the one that is read.
-        keep = 1 if ds[0][0] == "if" and _comment_free(ds[0][1]) == "0" else 0
+        # `#if 0` keeps its #else branch (or nothing) as the one that is read;
+        # so does a lone branch that opens or closes a brace it does not match
+        # (`#ifdef WIP` / `while (p) {` / `#endif`): read, it would unbalance the
+        # rest of the file, while its namesake groups are read alike.
+        keep = 1 if ds[0][0] == "if" and _comment_free(ds[0][1]).strip("() \t") == "0" \
+            else 0
+        if len(ds) == 2 and _brace_balance(masked, ds[0][3], ds[1][2]) != 0:
+            keep = 1
         for i in range(len(ds) - 1):  # bodies of the branches not read
             if i == keep:
                 continue
@@ -642,22 +648,39 @@ def flatten_inline_groups(data: bytes, masked: bytes,
     return bytes(buf), regions, applied
 
 
+def _brace_balance(masked: bytes, start: int, end: int) -> int:
+    """Braces opened minus braces closed in code of masked[start:end]."""
+    n = 0
+    for _kind, s, _e in _code_tokens(masked, start, end):
+        n += (masked[s] == 123) - (masked[s] == 125)
+    return n
+
+
+_INCLUDE_PATH = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*[<\"]([\w/.]+)[>\"]", re.M)
 # BSD's words for code kept but never built: no tree defines them.
 _NEVER_DEFINED = frozenset({"notyet", "notdef", "NOTYET", "NOTDEF"})
 
 
 def dead_branches(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
-    """The first branch of an `#if 0` (or `#if(0)`) or `#ifdef notyet` group,
-    which no compiler reads and which may hold prose or a half-written draft,
-    becomes spaces.  Its words come back as Regions, as for the branches
-    flatten_inline_groups hides, so a rename still sees code kept there."""
+    """The first branch of an `#if 0` (or `#if(0)`), `#ifdef notyet` or `#ifndef`
+    of an included header's guard, which no compiler reads and which may hold
+    prose or a half-written draft, becomes spaces.  Its words come back as
+    Regions, as for the branches flatten_inline_groups hides, so a rename still
+    sees code kept there."""
     buf = bytearray(masked)
     regions: list[Region] = []
+    # (offset, guard) of each #include above: `<sys/sysproto.h>` defines
+    # _SYS_SYSPROTO_H_ (the tree's naming), so `#ifndef _SYS_SYSPROTO_H_` after it
+    # holds a stand-in no build reads.
+    guards = [(m.start(), "_" + re.sub(r"\W", "_", m.group(1).decode("latin-1").upper()))
+              for m in _INCLUDE_PATH.finditer(data)]
     for g in conditional_groups(data):
         first = g.directives[0]
         cond = _comment_free(first[1])
         if not (first[0] == "if" and cond.strip("() \t") == "0") and not (
-                first[0] == "ifdef" and cond in _NEVER_DEFINED):
+                first[0] == "ifdef" and cond in _NEVER_DEFINED) and not (
+                first[0] == "ifndef" and any(at < g.start and cond in (guard, guard + "_")
+                                             for at, guard in guards)):
             continue
         body_start, body_end = first[3], g.directives[1][2]
         if not masked[body_start:body_end].strip() or \
@@ -1185,6 +1208,9 @@ _DESIGNATOR_ARG = re.compile(rb"\s*\.[A-Za-z_]")
 _SPACE_OR_COMMENTS = rb"(?:\s|/\*[\s\S]*?\*/|//[^\n]*)*"
 # `HW_MATCH("v0", v0, { CORE_ID(X) })`: a brace list, maybe after a comment
 _BRACE_ARG = re.compile(_SPACE_OR_COMMENTS + rb"\{[\s\S]*\}" + _SPACE_OR_COMMENTS)
+# `PCI_MASK_CONFIG(dev, reg, |FLAG, 2)`: pasted after an operand, so it starts
+# with an operator no expression starts with.
+_OPERATOR_FIRST_ARG = re.compile(rb"\s*(?:\|\|?|\^|/(?![/*])|<<|>>|[<>=!]=|[<>?])[^;]*")
 # `PRINTFIELD(sc, f, Port, %d)`, `TRACE(Calling 0x%06x, seg)`: pasted into a string
 _FORMAT_ARG = re.compile(rb"\s*(?:[A-Za-z_]\w*\s+)*(?:0x)?%[\w.]+\s*")
 
@@ -1215,6 +1241,7 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
       `DEB(if (m) printf("x"););`, `TLOOP(*d = *s; s++)`;
     - a designator: `SET_FIELD(.bcdUSB, 0x0300)`;
     - a brace-enclosed list: `HW_MATCH("v0", v0, { CORE_ID(X), CORE_UNIT(0) })`;
+    - a right operand, pasted after another: `PCI_MASK_CONFIG(dev, reg, |FLAG, 2)`;
     - a conversion, pasted into a format string: `PRINTFIELD(sc, f, Port, %d)`,
       `(..., 0x%x)` (where `0x` alone is no number either), `(Calling 0x%06x, ...)`;
     - and `switch M(x) {`, where the macro brings the parentheses: its name goes.
@@ -1267,6 +1294,7 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             targets = [a for a in args if _TYPE_ARG.fullmatch(masked, *a)
                        or _STATEMENT_ARG.match(masked, *a) or _DESIGNATOR_ARG.match(masked, *a)
                        or _holds_statements(masked, *a) or _FORMAT_ARG.fullmatch(masked, *a)
+                       or _OPERATOR_FIRST_ARG.fullmatch(masked, *a)
                        or _BRACE_ARG.fullmatch(masked, *a)]
         for a, b in targets:
             is_type = _TYPE_ARG.fullmatch(masked, a, b) is not None

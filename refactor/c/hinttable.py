@@ -113,8 +113,9 @@ _STATEMENT_WORDS = frozenset({b"if", b"for", b"while", b"do", b"switch", b"retur
 
 
 def _is_prefix(toks: list[bytes]) -> bool:
-    """Casts and unary operators with no operand (`*(u_char *)&`, `(long)`): the body
-    of an object-like macro that only ever stands before an expression."""
+    """Casts and unary operators with no operand (`*(u_char *)&`, `(long)`,
+    `(int (*)(sc_low_t, int))`): the body of an object-like macro that only ever
+    stands before an expression."""
     i, casts = 0, 0
     while i < len(toks):
         if toks[i] in _PREFIX_OPS:
@@ -122,6 +123,11 @@ def _is_prefix(toks: list[bytes]) -> bool:
             continue
         end = _group_end(toks, i) if toks[i] == b"(" else 0
         inner = toks[i + 1 : end - 1] if end else []
+        # to a function pointer: `(int (*)(sc_low_t, int))`, the return type as below
+        k = inner.index(b"(") if b"(" in inner else len(inner)
+        if 0 < k and inner[k:k + 3] == [b"(", b"*", b")"] and k + 3 < len(inner) and \
+                inner[k + 3] == b"(" and _group_end(inner, k + 3) == len(inner):
+            inner = inner[:k]
         # a cast: base type words, maybe qualifiers and stars, nothing else
         if not inner or not any(t in _TYPE_WORDS for t in inner) or \
                 not all(t in _TYPE_WORDS or t == b"*" for t in inner):
@@ -347,7 +353,11 @@ def learn(texts: Iterable[bytes], known: dict[str, Kind] | None = None) -> dict[
     table: dict[str, Kind] = {}
     # A few rounds: a macro defined through another learns that one's kind first.
     for _ in range(6):
-        seen: dict[str, Kind | None] = {}
+        # Votes per name and form.  A function-like hint touches only calls, so
+        # an object-like namesake does not vote on it (`OF((int))` beside a flag
+        # `OF`); an object-like hint touches every bare use of the word, so any
+        # definition of another shape still vetoes it.
+        seen: dict[tuple[str, bool], Kind | None] = {}
         ctx = {**base, **table}
         for name, params, toks in defs:
             if name in C_KEYWORDS or name in GRAMMAR_NAMES or (
@@ -358,11 +368,16 @@ def learn(texts: Iterable[bytes], known: dict[str, Kind] | None = None) -> dict[
                 # An empty stand-in does not vote, nor a pre-ANSI one that drops
                 # a prototype (`#define __P(protos) ()` beside `protos`).
                 continue
-            if name in seen and seen[name] != got:
-                seen[name] = None
+            key = (name, params is not None)
+            if key in seen and seen[key] != got:
+                seen[key] = None
             else:
-                seen.setdefault(name, got)
-        new = {n: k for n, k in seen.items() if k is not None}
+                seen.setdefault(key, got)
+        new: dict[str, Kind] = {}
+        for (name, function_like), kind in seen.items():
+            other = seen.get((name, not function_like), kind)
+            if kind is not None and (other == kind or (function_like and other is None)):
+                new[name] = kind
         if new == table:
             break
         table = new

@@ -222,3 +222,29 @@ def test_object_like_macros_that_expand_to_code():
     assert cf.errors == [] and len(cf.masked) == len(src)
     assert [it.name for it in cf.toplevel() if it.kind == "function"] == ["put"]
     assert len(cf.idents("v")) == 5
+
+
+def test_an_object_like_macro_of_the_same_name_does_not_vote_on_a_function_like_one():
+    # zlib's `OF((int))` wrapper, and a register flag `OF` in another header:
+    # they are used apart, with and without an argument list.
+    defs = [b"#define\tOF(args)\targs\n", b"#define\tOF\t0x00000200\n"]
+    t = hinttable.learn(defs)
+    assert t["OF"] == ("wrapper", ())
+    cf = CFile(b"extern char *strerror OF((int));\nint flags = OF | 1;\n", "z.c")
+    assert cf.errors == [] and [i.name for i in cf.idents("strerror")] == ["strerror"]
+    # two function-like shapes that disagree are still left out
+    t = hinttable.learn([b"#define\tM(a)\ta\n", b"#define\tM(a)\tfor (;;)\n", b"#define\tM 1\n"])
+    assert "M" not in t
+    # but a function-like namesake still vetoes an object-like hint, which would
+    # hide every bare use of the word (`DBG(PMC, REG, 1)` pastes REG into a name)
+    t = hinttable.learn([b"#define\tREG\tregister\n", b"#define\tREG(x)\t((x) << 2)\n"])
+    assert "REG" not in t
+    assert hinttable.learn([b"#define\tREG\tregister\n"])["REG"] == ("attribute", ())
+
+
+def test_a_cast_to_a_function_pointer_is_a_prefix():
+    defs = b"#define\tINIT_T\t(int (*)(struct sc *, int))\n"
+    assert hinttable.learn([defs])["INIT_T"] == ("prefix", ())
+    cf = CFile(defs + b"struct funcs ncv_funcs = {\n\tINIT_T ncv_start,\n\tINIT_T ncv_stop,\n};\n",
+               "n.c")
+    assert cf.errors == [] and len(cf.idents("ncv_start")) == 1

@@ -857,3 +857,37 @@ def test_if_zero_in_parentheses_cutting_an_else_is_dead_code():
     cf = _clean(src)
     assert cf.function("setspeed") is not None and cf.item("after").kind == "declaration"
     assert [i.conditions for i in cf.idents("slave")] == [("(0)",)]
+
+
+def test_ifndef_the_guard_of_a_header_included_above_is_dead_code():
+    # <sys/sysproto.h> defines _SYS_SYSPROTO_H_: its stand-in below is never
+    # built, and lacks the `;` after the struct, as in the tree.
+    src = (b"#include <sys/param.h>\n#include <sys/sysproto.h>\n\n#ifndef _SYS_SYSPROTO_H_\n"
+           b"struct list_args {\n\tconst char *path;\n\tsize_t nbytes;\n}\n#endif\nint\n"
+           b"sys_list(struct thread *td, struct list_args *uap)\n{\n\treturn (0);\n}\n")
+    cf = _clean(src)
+    assert cf.function("sys_list") is not None and len(cf.idents("nbytes")) == 1
+    # a guard of a header not included stays live code
+    other = src.replace(b"#include <sys/sysproto.h>\n", b"\n")
+    assert [e.line for e in CFile(other, "t.c").errors] != []
+
+
+def test_an_argument_that_starts_with_a_binary_operator():
+    # `PCI_MASK_CONFIG(dev, reg, |FLAG, 2)` pastes `reg_value |FLAG`.
+    src = (b"void\nreset(device_t dev)\n{\n\tPCI_MASK_CONFIG(dev, CTRL,\n\t    |CTRL_RESET, 2);\n"
+           b"\tPCI_MASK_CONFIG(dev, CTRL, & ~CTRL_RESET, 2);\n\tf(a, /* no */ b);\n}\n")
+    cf = _clean(src)
+    assert len(cf.idents("CTRL_RESET")) == 2 and len(cf.idents("b")) == 1
+
+
+def test_a_lone_branch_opening_a_brace_it_never_closes_is_not_read():
+    # `while (...) {` under `#ifdef WIP` has no `}` of its own: reading it would
+    # leave the rest of the file inside the function.
+    src = (b"static bool\nget_bios(struct dev *d)\n{\n#ifdef FREEBSD_WIP\n"
+           b"\twhile ((p = next_class(p)) != NULL) {\n#endif\n"
+           b"\tif ((dev = find_class(d)) != NULL) {\n\t\th = handle(dev);\n#ifdef FREEBSD_WIP\n"
+           b"\t\tif (!h)\n\t\t\tcontinue;\n#endif\n\t\tif (!h)\n\t\t\treturn false;\n\t}\n"
+           b"\treturn true;\n}\n\nint after;\n")
+    cf = _clean(src)
+    assert cf.function("get_bios") is not None and cf.item("after").kind == "declaration"
+    assert [i.conditions for i in cf.idents("next_class")] == [("defined(FREEBSD_WIP)",)]
