@@ -107,7 +107,7 @@ TOKEN = re.compile(
 _DIRECTIVE = re.compile(rb"[ \t]*#[ \t]*(\w*)")
 # A GNU named variadic parameter, `fmt, args...)`, in a #define: tree-sitter wants `...` alone.
 _EMPTY_DEFINE = re.compile(rb"[ \t]*#[ \t]*define[ \t]+(\w+)(?:\([^)\n]*\))?[ \t]+")
-_NAMED_VARIADIC = re.compile(rb"[ \t]*#[ \t]*define[ \t]+\w+\([^)]*?\w(\.\.\.)\s*\)")
+_NAMED_VARIADIC = re.compile(rb"[ \t]*#[ \t]*define[ \t]+\w+\([^)]*?\w[ \t]*(\.\.\.)\s*\)")
 
 
 @dataclass(frozen=True)
@@ -622,6 +622,16 @@ def flatten_inline_groups(data: bytes, masked: bytes,
     regions: list[Region] = []
     hidden: list[tuple[int, int]] = []
     applied: list[Group] = []
+    # Braces the first branches of each condition's groups leave open, together
+    # (`#ifdef V6` / `if (a) {` / `#else` ... and a later `#ifdef V6` / `} else {`
+    # / `}` / `#endif` balance; `#ifdef WIP` / `while (p) {` alone does not).
+    balance = {id(g): _brace_balance(masked, g.directives[0][3], g.directives[1][2])
+               for g in groups if g.inline}
+    open_by_condition: dict[tuple[str, str], int] = {}
+    for g in groups:
+        if g.inline:
+            key = (g.directives[0][0], _comment_free(g.directives[0][1]))
+            open_by_condition[key] = open_by_condition.get(key, 0) + balance[id(g)]
     for g in groups:
         if not g.inline or any(a <= g.start < b for a, b in hidden):
             continue
@@ -630,12 +640,13 @@ def flatten_inline_groups(data: bytes, masked: bytes,
         for _word, _rest, s, e in ds:
             _blank(buf, s, e)
         # `#if 0` keeps its #else branch (or nothing) as the one that is read;
-        # so does a lone branch that opens or closes a brace it does not match
-        # (`#ifdef WIP` / `while (p) {` / `#endif`): read, it would unbalance the
-        # rest of the file, while its namesake groups are read alike.
+        # so does a lone branch that opens or closes a brace no group of its
+        # condition matches (`#ifdef WIP` / `while (p) {` / `#endif`): read, it
+        # would unbalance the rest of the file.
         keep = 1 if ds[0][0] == "if" and _comment_free(ds[0][1]).strip("() \t") == "0" \
             else 0
-        if len(ds) == 2 and _brace_balance(masked, ds[0][3], ds[1][2]) != 0:
+        if len(ds) == 2 and balance[id(g)] != 0 and \
+                open_by_condition[(ds[0][0], _comment_free(ds[0][1]))] != 0:
             keep = 1
         for i in range(len(ds) - 1):  # bodies of the branches not read
             if i == keep:
@@ -714,7 +725,9 @@ def inline_defines(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             continue
         if kind == "dir":
             d = _DIRECTIVE.match(tok)
-            if d and d.group(1) in (b"define", b"undef", b"include") and stack and stack[-1]:
+            # (or between the declarators of one declaration: `a = X(1),` / #define)
+            if d and d.group(1) in (b"define", b"undef", b"include") and (
+                    (stack and stack[-1]) or (d.group(1) != b"include" and last == b",")):
                 _blank(buf, m.start(), m.end())
                 regions.append(Region(m.start(), m.end(), d.group(1).decode(), "hidden-branch",
                                       tuple(words(data, m.start() + d.end(), m.end(),
@@ -1212,7 +1225,7 @@ _BRACE_ARG = re.compile(_SPACE_OR_COMMENTS + rb"\{[\s\S]*\}" + _SPACE_OR_COMMENT
 # with an operator no expression starts with.
 _OPERATOR_FIRST_ARG = re.compile(rb"\s*(?:\|\|?|\^|/(?![/*])|<<|>>|[<>=!]=|[<>?])[^;]*")
 # `PRINTFIELD(sc, f, Port, %d)`, `TRACE(Calling 0x%06x, seg)`: pasted into a string
-_FORMAT_ARG = re.compile(rb"\s*(?:[A-Za-z_]\w*\s+)*(?:0x)?%[\w.]+\s*")
+_FORMAT_ARG = re.compile(rb"\s*(?:[A-Za-z_]\w*\s+)*(?:0x)?%[-+# ]*[\w.]+\s*")
 
 
 def _holds_statements(masked: bytes, start: int, end: int) -> bool:

@@ -128,9 +128,12 @@ def _is_prefix(toks: list[bytes]) -> bool:
         if 0 < k and inner[k:k + 3] == [b"(", b"*", b")"] and k + 3 < len(inner) and \
                 inner[k + 3] == b"(" and _group_end(inner, k + 3) == len(inner):
             inner = inner[:k]
-        # a cast: base type words, maybe qualifiers and stars, nothing else
-        if not inner or not any(t in _TYPE_WORDS for t in inner) or \
-                not all(t in _TYPE_WORDS or t == b"*" for t in inner):
+        # a cast: base type words, maybe qualifiers and stars, nothing else; or one
+        # name and stars (`(rrt_func_t *)`: no expression ends in `*`)
+        named = len(inner) >= 2 and re.fullmatch(rb"[A-Za-z_]\w*", inner[0]) is not None and \
+            all(t == b"*" for t in inner[1:])
+        if not named and (not inner or not any(t in _TYPE_WORDS for t in inner) or
+                          not all(t in _TYPE_WORDS or t == b"*" for t in inner)):
             return False
         casts += 1
         i = end
@@ -255,6 +258,8 @@ def _type_only(toks: list[bytes]) -> bool:
         i = 1
         if i < len(toks) and re.fullmatch(rb"[A-Za-z_]\w*", toks[i]):
             i += 1
+            while i + 1 < len(toks) and toks[i] == b"##":  # `struct stack_st_##type`
+                i += 2
         if i < len(toks) and toks[i] == b"{":
             i = _group_end(toks, i)
         return i == len(toks)

@@ -248,3 +248,12 @@ def test_a_cast_to_a_function_pointer_is_a_prefix():
     cf = CFile(defs + b"struct funcs ncv_funcs = {\n\tINIT_T ncv_start,\n\tINIT_T ncv_stop,\n};\n",
                "n.c")
     assert cf.errors == [] and len(cf.idents("ncv_start")) == 1
+
+
+def test_a_cast_to_a_named_pointer_and_a_pasted_struct_tag():
+    defs = b"#define\tBC\t(rrt_func_t *)\n#define\tSTACK_OF(type)\tstruct stack_st_##type\n"
+    t = hinttable.learn([defs])
+    assert t["BC"] == ("prefix", ()) and "STACK_OF" not in t  # a type, never a declaration
+    cf = CFile(defs + b"static struct rrip table[] = {\n\t{ \"PX\", BC rrip_attr, 0 },\n};\n",
+               "r.c")
+    assert cf.errors == [] and len(cf.idents("rrip_attr")) == 1

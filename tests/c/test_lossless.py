@@ -891,3 +891,24 @@ def test_a_lone_branch_opening_a_brace_it_never_closes_is_not_read():
     cf = _clean(src)
     assert cf.function("get_bios") is not None and cf.item("after").kind == "declaration"
     assert [i.conditions for i in cf.idents("next_class")] == [("defined(FREEBSD_WIP)",)]
+
+
+def test_format_flags_a_spaced_named_variadic_and_a_define_between_declarators():
+    src = (b"#define\tFATAL(ptr, x ...) do {\t\\\n\tcleanup();\t\\\n} while (0)\n\n"
+           b"static const union bits\nlimit_hi = MAKE(0xb172, 13, 11356.5L),\n"
+           b"#define limit\t(limit_hi.e)\nlimit_lo = MAKE(0xb172, -13, -11355.1L);\n\n"
+           b"void\nshow(long v)\n{\n\tPRINT(AT_FLAGS, %#lx, (u_long)v);\n"
+           b"\tPRINT(AT_NAME, %-8s, \"x\");\n}\n")
+    cf = _clean(src)
+    assert cf.item("limit_hi").names == ("limit_hi", "limit_lo")
+    assert [it.name for it in cf.items if it.kind == "define"] == ["FATAL"]
+    assert [i.kind for i in cf.idents("limit")] == ["macro"]
+    assert len(cf.idents("v")) == 2
+
+
+def test_a_lone_branch_closing_what_a_branch_of_its_condition_opened_is_read():
+    src = (b"static void\nlog_pkt(int ver, struct pkt *p)\n{\n#ifdef V6\n\tif (ver == 4) {\n#else\n"
+           b"\tif (1) {\n#endif\n\t\tlog4(p);\n#ifdef V6\n\t} else {\n\t\tlog6(p);\n\t}\n#endif\n"
+           b"\tdone(p);\n}\n\nint after;\n")
+    cf = _clean(src)
+    assert cf.function("log_pkt") is not None and cf.item("after").kind == "declaration"
