@@ -1213,7 +1213,8 @@ _C_NUMBER = re.compile(
     rb"(?:0[xX](?:[0-9a-fA-F']+\.?[0-9a-fA-F']*|\.[0-9a-fA-F']+)(?:[pP][+-]?\d+)?|0[bB][01']+|"
     rb"(?:\d[\d']*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[uUlLfFiIjJ]*")
 _EXPR_BEFORE = frozenset({b";", b"{", b"}", b"(", b"[", b",", b"=", b"return", b"?", b":", b"+",
-                          b"-", b"/", b"%", b"<", b">", b"!", b"&&", b"||", b"|", b"^", b"~"})
+                          b"-", b"/", b"%", b"<", b">", b"!", b"&&", b"||", b"|", b"^", b"~",
+                          b"else"})
 
 
 _STATEMENT_ARG = re.compile(rb"\s*(?:return|goto|break|continue|if|for|while|do|switch)\b")
@@ -1282,8 +1283,10 @@ def macro_arguments(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
             _blank(buf, s, e)
             regions.append(Region(s, e, name, "attribute", (Word(s, e, name),)))
             continue
-        # (`if (x)` / `MALLOC(p, struct s *, n)`: after a `)` in a body, a statement)
-        if name in C_KEYWORDS or prev not in _EXPR_BEFORE and not (prev == b")" and braces):
+        # (`if (x)` / `MALLOC(p, struct s *, n)`: after a `)` in a body, a statement;
+        # `2 * SIZE(struct a)`: after a number's `*`, an operand)
+        if name in C_KEYWORDS or prev not in _EXPR_BEFORE and not (prev == b")" and braces) \
+                and not (prev == b"*" and i >= 2 and toks[i - 2][0] == "num"):
             continue
         call = _balanced(masked, toks[i + 1][1])
         if call is None:

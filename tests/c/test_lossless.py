@@ -912,3 +912,11 @@ def test_a_lone_branch_closing_what_a_branch_of_its_condition_opened_is_read():
            b"\tdone(p);\n}\n\nint after;\n")
     cf = _clean(src)
     assert cf.function("log_pkt") is not None and cf.item("after").kind == "declaration"
+
+
+def test_macro_arguments_after_else_and_after_a_number_times():
+    src = (b"void\nshow(int x, int len)\n{\n\tif (x)\n\t\tPRINT(AT_PROT, %#x, x);\n\telse\n"
+           b"\t\tPRINT(AT_PROT, %s, \"none\");\n"
+           b"\tCHECK_LENGTH(len, 1 + 2 * F_INSN_SIZE(struct in6_addr));\n}\n")
+    cf = _clean(src)
+    assert [i.kind for i in cf.idents("in6_addr")] == ["tag"] and len(cf.idents("x")) == 4
