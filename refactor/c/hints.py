@@ -954,6 +954,27 @@ def macro_function_heads(data: bytes, masked: bytes) -> tuple[bytes, list[Region
 _BIT_TYPE_WORDS = frozenset(b"char short int long signed unsigned _Bool".split())
 
 
+def empty_members(masked: bytes) -> tuple[bytes, list[Region]]:
+    """`char *name;;` in a struct or union body: the second `;` declares nothing,
+    which compilers let pass and tree-sitter-c does not.  It becomes a space."""
+    buf = bytearray(masked)
+    regions: list[Region] = []
+    toks = list(_code_tokens(masked))
+    bodies: list[bool] = []  # per open brace: a struct's or union's body?
+    for i in range(1, len(toks)):
+        tok = masked[toks[i][1]:toks[i][2]]
+        if tok == b"{":
+            before = [masked[t[1]:t[2]] for t in toks[max(0, i - 2):i]]
+            bodies.append(any(b in (b"struct", b"union") for b in before))
+        elif tok == b"}" and bodies:
+            bodies.pop()
+        elif tok == b";" and bodies and bodies[-1] and \
+                masked[toks[i - 1][1]:toks[i - 1][2]] == b";":
+            buf[toks[i][1]] = 32
+            regions.append(Region(toks[i][1], toks[i][2], ";", "hidden-branch"))
+    return bytes(buf), regions
+
+
 def unnamed_bitfields(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     """`unsigned : 3;`, `uint32_t :7,`: padding bitfields, which tree-sitter-c
     reads only with a name.  The space before the `:` becomes `_` (taking the

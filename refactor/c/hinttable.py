@@ -58,7 +58,6 @@ _DECL_START = frozenset(
     b"unsigned signed float double _Bool".split())
 _QUALIFIERS = frozenset({b"_Complex", b"__inline", b"__inline__", b"inline", b"const",
                          b"volatile", b"__const", b"__volatile", b"register", b"static"})
-_STORAGE_CLASSES = frozenset({b"static", b"register", b"extern"})
 _STORAGE = frozenset({b"static", b"extern", b"const", b"volatile", b"typedef"})
 _TYPE_WORDS = _DECL_START - {b"static", b"extern", b"typedef"}
 # Empty object-like macros spelled like these are include guards and option flags.
@@ -168,9 +167,11 @@ def _classify(name: str, params: list[bytes] | None, toks: list[bytes],
               known: dict[str, Kind]) -> Kind | None:
     if params is None:  # object-like
         if len(toks) == 1 and toks[0] in _QUALIFIERS and (
-                not name.isalpha() or not name.islower() or toks[0] not in _STORAGE_CLASSES):
-            # `#define complex _Complex`: a qualifier's spelling.  Not zlib's
-            # `#define local static`: a plain word that other programs use as a name.
+                not name.isalpha() or not name.islower() or toks[0].startswith(b"_") or
+                name.encode().endswith(toks[0])):
+            # `#define complex _Complex`, `#define yyconst const`: a reserved or a
+            # prefixed qualifier's spelling.  Not zlib's `#define local static` nor
+            # `#define constant const`: a plain word that other programs use as a name.
             return ("attribute", ())
         if _is_prefix(toks):
             return ("prefix", ())  # `#define BYTE *(unsigned char *)&`: `BYTE x` reads as x

@@ -37,6 +37,7 @@ from refactor.c.hints import (
     conditional_groups,
     dangling_labels,
     dead_branches,
+    empty_members,
     flatten_inline_groups,
     function_pointer_casts,
     implicit_int_functions,
@@ -257,6 +258,7 @@ class CFile:
             plain(lambda m: trailing_attributes(data, m)),
             plain(lambda m: macro_function_heads(data, m)),
             plain(lambda m: unnamed_bitfields(data, m)),
+            plain(empty_members),
             cut_groups,
             plain(roff_comments),
         )

@@ -257,3 +257,16 @@ def test_a_cast_to_a_named_pointer_and_a_pasted_struct_tag():
     cf = CFile(defs + b"static struct rrip table[] = {\n\t{ \"PX\", BC rrip_attr, 0 },\n};\n",
                "r.c")
     assert cf.errors == [] and len(cf.idents("rrip_attr")) == 1
+
+
+def test_a_plain_lowercase_word_spelling_a_qualifier_is_no_hint():
+    # `#define constant const` in one program must not hide ficl's word `constant`;
+    # `complex` spells the reserved `_Complex`, as <complex.h> has it.
+    t = hinttable.learn([b"#define\tconstant\tconst\n#define\tcomplex\t_Complex\n"
+                         b"#define\tCONST\tconst\n"])
+    assert "constant" not in t
+    assert t["complex"] == ("attribute", ()) and t["CONST"] == ("attribute", ())
+    assert hinttable.learn([b"#define\tyyconst\tconst\n"])["yyconst"] == ("attribute", ())
+    cf = CFile(b"void\nwords(struct dict *dp)\n{\n\tappend(dp, \"constant\", constant, 0);\n}\n",
+               "w.c")
+    assert cf.errors == [] and len(cf.idents("constant")) == 1

@@ -920,3 +920,10 @@ def test_macro_arguments_after_else_and_after_a_number_times():
            b"\tCHECK_LENGTH(len, 1 + 2 * F_INSN_SIZE(struct in6_addr));\n}\n")
     cf = _clean(src)
     assert [i.kind for i in cf.idents("in6_addr")] == ["tag"] and len(cf.idents("x")) == 4
+
+
+def test_a_doubled_semicolon_in_a_struct_body():
+    src = (b"struct opts {\n\tchar *digest;\n\tchar *max_length;;\n\tint immediate;\n};\n"
+           b"void\nf(void)\n{\n\tx = 1;;\n}\n")
+    cf = _clean(src)
+    assert [i.name for i in cf.idents(kind="field")] == ["digest", "max_length", "immediate"]
