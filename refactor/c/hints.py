@@ -954,22 +954,32 @@ def macro_function_heads(data: bytes, masked: bytes) -> tuple[bytes, list[Region
 _BIT_TYPE_WORDS = frozenset(b"char short int long signed unsigned _Bool".split())
 
 
+def _member_lists(masked: bytes, toks: list[tuple[str, int, int]]) -> list[bool]:
+    """Per token: is the innermost brace open there a struct's or union's body
+    (`struct s {`, `union {`: the tag word within two tokens before it)?"""
+    bodies: list[bool] = []
+    out: list[bool] = []
+    for i, (_kind, s, e) in enumerate(toks):
+        tok = masked[s:e]
+        if tok == b"{":
+            before = [masked[t[1]:t[2]] for t in toks[max(0, i - 2):i]]
+            bodies.append(any(b in (b"struct", b"union") for b in before))
+        elif tok == b"}" and bodies:
+            bodies.pop()
+        out.append(bool(bodies) and bodies[-1])
+    return out
+
+
 def empty_members(masked: bytes) -> tuple[bytes, list[Region]]:
     """`char *name;;` in a struct or union body: the second `;` declares nothing,
     which compilers let pass and tree-sitter-c does not.  It becomes a space."""
     buf = bytearray(masked)
     regions: list[Region] = []
     toks = list(_code_tokens(masked))
-    bodies: list[bool] = []  # per open brace: a struct's or union's body?
+    members = _member_lists(masked, toks)
     for i in range(1, len(toks)):
         tok = masked[toks[i][1]:toks[i][2]]
-        if tok == b"{":
-            before = [masked[t[1]:t[2]] for t in toks[max(0, i - 2):i]]
-            bodies.append(any(b in (b"struct", b"union") for b in before))
-        elif tok == b"}" and bodies:
-            bodies.pop()
-        elif tok == b";" and bodies and bodies[-1] and \
-                masked[toks[i - 1][1]:toks[i - 1][2]] == b";":
+        if tok == b";" and members[i] and masked[toks[i - 1][1]:toks[i - 1][2]] == b";":
             buf[toks[i][1]] = 32
             regions.append(Region(toks[i][1], toks[i][2], ";", "hidden-branch"))
     return bytes(buf), regions
@@ -983,16 +993,10 @@ def unnamed_bitfields(data: bytes, masked: bytes) -> tuple[bytes, list[Region]]:
     buf = bytearray(masked)
     regions: list[Region] = []
     toks = list(_code_tokens(masked))
-    bodies: list[bool] = []  # per open brace: a struct's or union's body?
+    members = _member_lists(masked, toks)
     for i in range(2, len(toks)):
         kind, s, e = toks[i]
-        tok = masked[s:e]
-        if tok == b"{":
-            before = [masked[t[1]:t[2]] for t in toks[max(0, i - 2):i]]
-            bodies.append(any(b in (b"struct", b"union") for b in before))
-        elif tok == b"}" and bodies:
-            bodies.pop()
-        if tok != b":" or not bodies or not bodies[-1]:
+        if masked[s:e] != b":" or not members[i]:
             continue
         tkind, ts, te = toks[i - 1]
         type_word = masked[ts:te]
